@@ -1,0 +1,327 @@
+import type { Ps } from './time.ts';
+
+/** Receives a posted event: the allocation-free way to be called back (one object, many events). */
+export interface EventTarget {
+  onEvent(arg: number): void;
+}
+export type EventCallback = () => void;
+/** What an event calls when it fires: a target (with its numeric arg) or a plain callback. */
+export type EventHandler = EventTarget | EventCallback;
+/** Identifies a scheduled event for `cancel`: generation * 2^22 + slot, never reused. */
+export type EventId = number;
+
+const SLOT_LIMIT = 2 ** 22; // at most ~4M events pending at once
+const GEN_LIMIT = 2 ** 31; // a slot reused 2^31 times is retired, so ids stay unique below 2^53
+const FREE = 0;
+const PENDING = 1;
+const CANCELLED = 2;
+
+/** Thrown when more than 2^22 events are pending at the same time. */
+export class EventQueueFullError extends RangeError {
+  constructor() {
+    super(`EventQueue: more than ${SLOT_LIMIT} events pending at once`);
+    this.name = 'EventQueueFullError';
+  }
+}
+
+/**
+ * Min-heap of events ordered by (time, priority, seq), held in typed arrays and moved with a "hole"
+ * so each sift level costs one copy instead of a swap. The heap holds (time, slot); priority and seq
+ * sit in per-slot typed arrays and are read only to break time ties. Handlers live in a slot table indexed by
+ * the heap's slot column; a cancelled event stays in the heap as a tombstone (its slot is marked
+ * CANCELLED and only freed when it reaches the top), so a slot is never reused while the heap still
+ * refers to it and a stale id can never hit a newer event (the generation in the id differs).
+ */
+export class EventQueue {
+  // Heap columns, one entry per scheduled (pending or cancelled) event.
+  private hTime: Float64Array;
+  private hSlot: Int32Array;
+  private heapSize = 0;
+  private nextSeq = 0;
+  private liveCount = 0;
+  private cancelledCount = 0;
+
+  // Slot table.
+  private handlers: (EventHandler | undefined)[];
+  private args: Float64Array;
+  // Tie-breakers live with the slot, not in the heap: sifting moves only (time, slot), and priority/seq
+  // are read only when two times are equal.
+  private prios: Int32Array;
+  private seqs: Float64Array;
+  private gens: Int32Array;
+  private states: Uint8Array;
+  private freeSlots: Int32Array;
+  private freeTop = 0;
+  private slotsUsed = 0;
+
+  /** Filled by `popUntil`: the popped event's time, handler and arg (no object per pop). */
+  time: Ps = 0;
+  handler: EventHandler | undefined = undefined;
+  arg = 0;
+
+  constructor(initialCapacity = 1024) {
+    const cap = Math.max(16, initialCapacity | 0);
+    this.hTime = new Float64Array(cap);
+    this.hSlot = new Int32Array(cap);
+    this.prios = new Int32Array(cap);
+    this.seqs = new Float64Array(cap);
+    this.handlers = new Array<EventHandler | undefined>(cap).fill(undefined);
+    this.args = new Float64Array(cap);
+    this.gens = new Int32Array(cap);
+    this.states = new Uint8Array(cap);
+    this.freeSlots = new Int32Array(cap);
+  }
+
+  /** Events scheduled and not yet fired or cancelled. */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  /** Adds an event; `time` and `priority` must already be validated (integer ps, int32 priority). */
+  push(time: Ps, priority: number, handler: EventHandler, arg: number): EventId {
+    let slot: number;
+    if (this.freeTop > 0) {
+      slot = this.freeSlots[--this.freeTop]!;
+    } else {
+      if (this.slotsUsed === this.args.length) this.growSlots();
+      slot = this.slotsUsed++;
+    }
+    // Skipping the store when the slot already holds this handler (the usual case: one target reposting
+    // through a LIFO free list) avoids a GC write barrier per event.
+    if (this.handlers[slot] !== handler) this.handlers[slot] = handler;
+    this.args[slot] = arg;
+    this.states[slot] = PENDING;
+
+    if (this.heapSize === this.hTime.length) this.growHeap();
+    this.prios[slot] = priority;
+    this.seqs[slot] = this.nextSeq++;
+    const hTime = this.hTime;
+    const hSlot = this.hSlot;
+    const prios = this.prios;
+    // Sift up with a hole: parents later than the new event move down one level.
+    let i = this.heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = hTime[parent]!;
+      // The new event has the largest seq, so on a (time, priority) tie the parent stays above.
+      if (pt < time || (pt === time && prios[hSlot[parent]!]! <= priority)) break;
+      hTime[i] = pt;
+      hSlot[i] = hSlot[parent]!;
+      i = parent;
+    }
+    hTime[i] = time;
+    hSlot[i] = slot;
+    this.liveCount++;
+    return this.gens[slot]! * SLOT_LIMIT + slot;
+  }
+
+  /** Cancels a pending event. Returns false if it already fired, was cancelled, or never existed. */
+  cancel(id: EventId): boolean {
+    if (!(id >= 0) || !Number.isInteger(id)) return false;
+    const slot = id % SLOT_LIMIT;
+    const gen = (id - slot) / SLOT_LIMIT;
+    if (slot >= this.slotsUsed || this.gens[slot] !== gen || this.states[slot] !== PENDING) return false;
+    this.states[slot] = CANCELLED;
+    this.handlers[slot] = undefined; // let the handler be collected now
+    this.liveCount--;
+    this.cancelledCount++;
+    // Too many tombstones slow every pop; rebuild without them.
+    if (this.cancelledCount > 64 && this.cancelledCount * 2 > this.heapSize) this.compact();
+    return true;
+  }
+
+  /** Time of the earliest pending event, or Infinity when none is pending. */
+  peekTime(): number {
+    this.dropCancelledTop();
+    return this.heapSize > 0 ? this.hTime[0]! : Infinity;
+  }
+
+  /**
+   * Removes the earliest pending event if its time is <= limit and stores it in `time`, `handler`, `arg`.
+   * Returns false (removing nothing but tombstones) when the queue is empty or the next event is later.
+   */
+  popUntil(limit: number): boolean {
+    const hTime = this.hTime;
+    for (;;) {
+      if (this.heapSize === 0) return false;
+      const t = hTime[0]!;
+      const slot = this.hSlot[0]!;
+      // Tombstones exist only after a cancel; skip the state lookup in the common case.
+      const cancelled = this.cancelledCount !== 0 && this.states[slot] === CANCELLED;
+      if (!cancelled && t > limit) return false;
+      this.removeRoot();
+      if (cancelled) {
+        this.releaseSlot(slot);
+        this.cancelledCount--;
+        continue;
+      }
+      this.time = t;
+      this.handler = this.handlers[slot];
+      this.arg = this.args[slot]!;
+      this.releaseSlot(slot);
+      this.liveCount--;
+      return true;
+    }
+  }
+
+  /** Removes every event. Outstanding ids become stale (cancel returns false). */
+  clear(): void {
+    for (let i = 0; i < this.heapSize; i++) this.releaseSlot(this.hSlot[i]!);
+    this.handlers.fill(undefined);
+    this.heapSize = 0;
+    this.liveCount = 0;
+    this.cancelledCount = 0;
+    this.handler = undefined;
+  }
+
+  private dropCancelledTop(): void {
+    while (this.heapSize > 0) {
+      const slot = this.hSlot[0]!;
+      if (this.states[slot] !== CANCELLED) return;
+      this.removeRoot();
+      this.releaseSlot(slot);
+      this.cancelledCount--;
+    }
+  }
+
+  /**
+   * Frees a slot. The handler reference is kept until the slot is reused (bounded by the peak number of
+   * pending events); cancel and clear drop it at once.
+   */
+  private releaseSlot(slot: number): void {
+    this.states[slot] = FREE;
+    const gen = this.gens[slot]! + 1;
+    if (gen >= GEN_LIMIT) return; // retired: its ids were all handed out, so it is never reused
+    // A new generation makes every id of the old event stale.
+    this.gens[slot] = gen;
+    this.freeSlots[this.freeTop++] = slot;
+  }
+
+  /**
+   * Removes the root bottom-up (Wegener): walk the hole down to a leaf along the smaller children (one
+   * comparison per level), then sift the former last entry up from there. The last entry usually belongs
+   * near the bottom, so this does about half the comparisons of the textbook sift-down.
+   */
+  private removeRoot(): void {
+    const n = --this.heapSize;
+    if (n === 0) return;
+    const hTime = this.hTime;
+    const hSlot = this.hSlot;
+    const t = hTime[n]!;
+    const sl = hSlot[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let ct = hTime[c]!;
+      const r = c + 1;
+      if (r < n) {
+        const rt = hTime[r]!;
+        if (rt < ct || (rt === ct && this.tieBefore(hSlot[r]!, hSlot[c]!))) {
+          c = r;
+          ct = rt;
+        }
+      }
+      hTime[i] = ct;
+      hSlot[i] = hSlot[c]!;
+      i = c;
+    }
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = hTime[parent]!;
+      if (pt < t || (pt === t && this.tieBefore(hSlot[parent]!, sl))) break;
+      hTime[i] = pt;
+      hSlot[i] = hSlot[parent]!;
+      i = parent;
+    }
+    hTime[i] = t;
+    hSlot[i] = sl;
+  }
+
+  /** Whether slot a's event goes before slot b's when their times are equal. */
+  private tieBefore(a: number, b: number): boolean {
+    const pa = this.prios[a]!;
+    const pb = this.prios[b]!;
+    return pa < pb || (pa === pb && this.seqs[a]! < this.seqs[b]!);
+  }
+
+  /** Places the entry (t, sl) at hole `i` of a heap of `n` entries, moving smaller children up. */
+  private siftDown(i: number, n: number, t: number, sl: number): void {
+    const hTime = this.hTime;
+    const hSlot = this.hSlot;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = hTime[c]!;
+      const r = c + 1;
+      if (r < n) {
+        const rt = hTime[r]!;
+        if (rt < ct || (rt === ct && this.tieBefore(hSlot[r]!, hSlot[c]!))) {
+          c = r;
+          ct = rt;
+        }
+      }
+      if (t < ct || (t === ct && this.tieBefore(sl, hSlot[c]!))) break;
+      hTime[i] = ct;
+      hSlot[i] = hSlot[c]!;
+      i = c;
+    }
+    hTime[i] = t;
+    hSlot[i] = sl;
+  }
+
+  /** Drops all tombstones and re-heapifies (Floyd), keeping (time, priority, seq) order. */
+  private compact(): void {
+    const hTime = this.hTime;
+    const hSlot = this.hSlot;
+    let n = 0;
+    for (let i = 0; i < this.heapSize; i++) {
+      const slot = hSlot[i]!;
+      if (this.states[slot] === CANCELLED) {
+        this.releaseSlot(slot);
+        continue;
+      }
+      hTime[n] = hTime[i]!;
+      hSlot[n] = slot;
+      n++;
+    }
+    this.heapSize = n;
+    this.cancelledCount = 0;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, n, hTime[i]!, hSlot[i]!);
+  }
+
+  private growHeap(): void {
+    const cap = this.hTime.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.hTime);
+    this.hTime = t;
+    const sl = new Int32Array(cap);
+    sl.set(this.hSlot);
+    this.hSlot = sl;
+  }
+
+  private growSlots(): void {
+    const old = this.args.length;
+    if (old >= SLOT_LIMIT) throw new EventQueueFullError();
+    const cap = Math.min(old * 2, SLOT_LIMIT);
+    const a = new Float64Array(cap);
+    a.set(this.args);
+    this.args = a;
+    const pr = new Int32Array(cap);
+    pr.set(this.prios);
+    this.prios = pr;
+    const sq = new Float64Array(cap);
+    sq.set(this.seqs);
+    this.seqs = sq;
+    const g = new Int32Array(cap);
+    g.set(this.gens);
+    this.gens = g;
+    const st = new Uint8Array(cap);
+    st.set(this.states);
+    this.states = st;
+    const f = new Int32Array(cap);
+    f.set(this.freeSlots);
+    this.freeSlots = f;
+    for (let i = old; i < cap; i++) this.handlers.push(undefined);
+  }
+}

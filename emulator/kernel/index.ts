@@ -1,0 +1,16 @@
+export { PS_PER_NS, PS_PER_US, PS_PER_MS, PS_PER_S, MAX_TIME_PS, ns, us, ms, seconds, checkTime, TimeOverflowError, InvalidTimeError } from './time.ts';
+export type { Ps } from './time.ts';
+export { ClockDomain, ClockError } from './clock.ts';
+export { EventQueue, EventQueueFullError } from './event-queue.ts';
+export type { EventTarget, EventCallback, EventHandler, EventId } from './event-queue.ts';
+export { SimEvent, SimEventError, Timeout, allOf, anyOf } from './sim-event.ts';
+export type { SimEventCallback, EventScheduler, AnyOfResult } from './sim-event.ts';
+export { Process, Interrupt, ProcessError } from './process.ts';
+export type { Yieldable, ProcessGenerator, ProcessScheduler } from './process.ts';
+export { Simulator, SimulatorError } from './simulator.ts';
+export type { SimulatorOptions } from './simulator.ts';
+export { Rng, RngError } from './rng.ts';
+export { Stats, Counter, Histogram, StatsError, EXACT_SAMPLE_CAP } from './stats.ts';
+export type { HistogramSummary, StatsJSON } from './stats.ts';
+export { createLogger, rootLogger, childLogger, resolveLogLevel, LogLevelError } from './log.ts';
+export type { Logger, LogLevel, LoggerOptions } from './log.ts';
