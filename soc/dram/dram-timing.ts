@@ -1,0 +1,215 @@
+import type { Ps } from '../../emulator/kernel/index.ts';
+import { delayToPs, validateDramConfig } from './dram-timing-config.ts';
+import type { DramTimingConfig } from './dram-timing-config.ts';
+
+/**
+ * DRAM timing by reservation: no events, just "free at" times. Each port has a data bus free time;
+ * each bank an open row, the time of its last ACTIVATE, the time it can take its next column command
+ * and the end of its last write data. `service` walks a request chunk by chunk over the port
+ * interleave, reserving those resources, and returns when the last data beat leaves the DRAM.
+ *
+ * Per chunk (one port, one bank):
+ * - row hit: column command as soon as the bank is ready, data after CL (reads) or WL (writes);
+ * - bank closed: ACTIVATE, then tRCD, then the column command;
+ * - other row open: PRECHARGE no earlier than tRAS after its ACTIVATE and tWR after its last write
+ *   data, then tRP, ACTIVATE, tRCD, column command;
+ * - data waits for the port's data bus and occupies it ceil(bytes / burst) × burst time (a burst is the
+ *   smallest transfer, as with BL8 on LPDDR2).
+ * Refresh: an all-bank refresh starts at every multiple of tREFI, blocks the port for tRFC and closes
+ * its rows; it is found analytically from the request time, not scheduled. Simplifications: a refresh
+ * that would fall inside an already reserved data transfer is taken as postponed (controllers do
+ * postpone), tRRD/tFAW/tWTR/tRTP are not modelled, and requests reserve in the order they are made.
+ */
+export class DramTiming {
+  readonly config: DramTimingConfig;
+  /** Peak data rate over all ports, bytes per second. */
+  readonly peakBytesPerSec: number;
+  /** Physical-address stride that returns to the same port and bank with a different row. */
+  readonly sameBankRowStrideBytes: number;
+
+  // Statistics, read directly (plain numbers, updated without allocation).
+  bytesRead = 0;
+  bytesWritten = 0;
+  rowHits = 0;
+  /** Row misses: activations of a closed bank plus row conflicts. */
+  rowMisses = 0;
+  /** The subset of row misses that first had to precharge another open row. */
+  rowConflicts = 0;
+  refreshes = 0;
+  /** Per port: ps its data bus carried data. */
+  readonly busyPs: Float64Array;
+
+  private readonly ports: number;
+  private readonly banks: number;
+  private readonly rowBytes: number;
+  private readonly interleave: number;
+  private readonly burstBytes: number;
+  private readonly burstPs: Ps;
+  private readonly tRCD: Ps;
+  private readonly tRP: Ps;
+  private readonly CL: Ps;
+  private readonly WL: Ps;
+  private readonly tRAS: Ps;
+  private readonly tWR: Ps;
+  private readonly tRFC: Ps;
+  private readonly tREFI: Ps;
+
+  private readonly portFree: Float64Array;
+  private readonly lastRefresh: Float64Array;
+  private readonly openRow: Float64Array;
+  private readonly activatedAt: Float64Array;
+  private readonly bankReady: Float64Array;
+  private readonly writeDataEnd: Float64Array;
+
+  constructor(config: DramTimingConfig) {
+    validateDramConfig(config);
+    this.config = config;
+    const hz = config.clockHz;
+    this.ports = config.ports;
+    this.banks = config.banks;
+    this.rowBytes = config.rowBytes;
+    this.interleave = config.portInterleaveBytes;
+    this.burstBytes = config.portWidthBytes * config.burstLength;
+    // A beat is 10^6 / MTps ps (1250 ps at 800 MT/s).
+    this.burstPs = Math.round((config.burstLength * 1e6) / config.dataRateMTps);
+    this.tRCD = delayToPs(config.tRCD, hz, 'tRCD');
+    this.tRP = delayToPs(config.tRP, hz, 'tRP');
+    this.CL = delayToPs(config.CL, hz, 'CL');
+    this.WL = delayToPs(config.WL, hz, 'WL');
+    this.tRAS = delayToPs(config.tRAS, hz, 'tRAS');
+    this.tWR = delayToPs(config.tWR, hz, 'tWR');
+    this.tRFC = delayToPs(config.tRFC, hz, 'tRFC');
+    this.tREFI = delayToPs(config.tREFI, hz, 'tREFI');
+    this.peakBytesPerSec = config.ports * config.portWidthBytes * config.dataRateMTps * 1e6;
+    this.sameBankRowStrideBytes = config.rowBytes * config.banks * config.ports;
+    const nb = this.ports * this.banks;
+    this.busyPs = new Float64Array(this.ports);
+    this.portFree = new Float64Array(this.ports);
+    this.lastRefresh = new Float64Array(this.ports);
+    this.openRow = new Float64Array(nb).fill(-1);
+    this.activatedAt = new Float64Array(nb);
+    this.bankReady = new Float64Array(nb);
+    this.writeDataEnd = new Float64Array(nb).fill(-Infinity);
+  }
+
+  /**
+   * Reserves the DRAM for a request of `bytes` at `addr` arriving at the controller at `arrive` and
+   * returns the time its last data beat completes. Chunks on different ports proceed in parallel.
+   */
+  service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
+    let end = arrive;
+    let a = addr;
+    let remaining = bytes;
+    const il = this.interleave;
+    while (remaining > 0) {
+      const n = Math.min(il - (a % il), remaining);
+      const done = this.serviceChunk(a, n, isWrite, arrive);
+      if (done > end) end = done;
+      a += n;
+      remaining -= n;
+    }
+    if (isWrite) this.bytesWritten += bytes;
+    else this.bytesRead += bytes;
+    return end;
+  }
+
+  /** Port that serves `addr`. */
+  portOf(addr: number): number {
+    return Math.floor(addr / this.interleave) % this.ports;
+  }
+
+  /** Bank (within its port) that serves `addr`. */
+  bankOf(addr: number): number {
+    return Math.floor(this.portLocal(addr) / this.rowBytes) % this.banks;
+  }
+
+  /** Row (within its bank) that serves `addr`. */
+  rowOf(addr: number): number {
+    return Math.floor(this.portLocal(addr) / (this.rowBytes * this.banks));
+  }
+
+  /** Fraction of the total port data-bus time that carried data over `elapsedPs`. */
+  utilisation(elapsedPs: Ps): number {
+    if (elapsedPs <= 0) return 0;
+    let busy = 0;
+    for (let p = 0; p < this.ports; p++) busy += this.busyPs[p]!;
+    return busy / (this.ports * elapsedPs);
+  }
+
+  /** Plain-object snapshot of the statistics. */
+  report(elapsedPs?: Ps): {
+    bytesRead: number; bytesWritten: number; rowHits: number; rowMisses: number; rowConflicts: number;
+    refreshes: number; busyPs: number[]; utilisation?: number; peakBytesPerSec: number;
+  } {
+    const r = {
+      bytesRead: this.bytesRead, bytesWritten: this.bytesWritten, rowHits: this.rowHits, rowMisses: this.rowMisses,
+      rowConflicts: this.rowConflicts, refreshes: this.refreshes, busyPs: Array.from(this.busyPs),
+      peakBytesPerSec: this.peakBytesPerSec,
+    };
+    return elapsedPs === undefined ? r : { ...r, utilisation: this.utilisation(elapsedPs) };
+  }
+
+  private portLocal(addr: number): number {
+    const il = this.interleave;
+    const chunk = Math.floor(addr / il);
+    return Math.floor(chunk / this.ports) * il + (addr % il);
+  }
+
+  private serviceChunk(addr: number, n: number, isWrite: boolean, arrive: Ps): Ps {
+    const port = Math.floor(addr / this.interleave) % this.ports;
+    const rowIndex = Math.floor(this.portLocal(addr) / this.rowBytes);
+    const b = port * this.banks + (rowIndex % this.banks);
+    const row = Math.floor(rowIndex / this.banks);
+
+    let t = arrive > this.bankReady[b]! ? arrive : this.bankReady[b]!;
+    if (this.tREFI > 0) t = this.applyRefresh(port, t);
+
+    let colCmd: number;
+    const open = this.openRow[b]!;
+    if (open === row) {
+      this.rowHits++;
+      colCmd = t;
+    } else {
+      this.rowMisses++;
+      let act = t;
+      if (open >= 0) {
+        this.rowConflicts++;
+        let pre = t;
+        const rasDone = this.activatedAt[b]! + this.tRAS;
+        if (rasDone > pre) pre = rasDone;
+        const wrDone = this.writeDataEnd[b]! + this.tWR;
+        if (wrDone > pre) pre = wrDone;
+        act = pre + this.tRP;
+      }
+      this.openRow[b] = row;
+      this.activatedAt[b] = act;
+      colCmd = act + this.tRCD;
+    }
+
+    const lat = isWrite ? this.WL : this.CL;
+    const dataTime = Math.ceil(n / this.burstBytes) * this.burstPs;
+    let dataStart = colCmd + lat;
+    if (this.portFree[port]! > dataStart) dataStart = this.portFree[port]!;
+    const dataEnd = dataStart + dataTime;
+    this.portFree[port] = dataEnd;
+    // The next column command to this bank can follow this one by the burst time (back-to-back bursts).
+    this.bankReady[b] = dataStart - lat + dataTime;
+    if (isWrite) this.writeDataEnd[b] = dataEnd;
+    this.busyPs[port] = this.busyPs[port]! + dataTime;
+    return dataEnd;
+  }
+
+  /** Accounts for the all-bank refreshes of `port` up to time t; returns t pushed past a refresh in progress. */
+  private applyRefresh(port: number, t: Ps): Ps {
+    const k = Math.floor(t / this.tREFI);
+    if (k === 0) return t;
+    if (k > this.lastRefresh[port]!) {
+      // At least one refresh happened since this port was last used: it precharged every bank.
+      this.refreshes += k - this.lastRefresh[port]!;
+      this.lastRefresh[port] = k;
+      this.openRow.fill(-1, port * this.banks, (port + 1) * this.banks);
+    }
+    const refreshEnd = k * this.tREFI + this.tRFC;
+    return t < refreshEnd ? refreshEnd : t;
+  }
+}

@@ -1,0 +1,243 @@
+import { describe, it, expect } from 'vitest';
+import { Simulator } from '../../emulator/kernel/index.ts';
+import type { Ps } from '../../emulator/kernel/index.ts';
+import { AddressMap, BusError, Dram, MmioRegisters } from '../memory/index.ts';
+import { DramTiming, lpddr2_800_2x32 } from '../dram/index.ts';
+import { Interconnect } from './interconnect.ts';
+import type { MasterConfig, TransferDone } from './interconnect.ts';
+
+const DRAM_BASE = 0x4000_0000;
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const BUS = { clockHz: 400_000_000, widthBytes: 16, hopLatencyCycles: 2 };
+const DMA: Omit<MasterConfig, 'name'> = { widthBytes: 16, maxBurstBeats: 16, maxOutstanding: 4 };
+
+/** A DramTiming that records every request it serves. */
+class RecordingDram extends DramTiming {
+  readonly requests: { addr: number; bytes: number }[] = [];
+  onService: ((addr: number, bytes: number) => void) | undefined;
+  override service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
+    this.requests.push({ addr, bytes });
+    this.onService?.(addr, bytes);
+    return super.service(addr, bytes, isWrite, arrive);
+  }
+}
+
+function machine(dram: DramTiming = new DramTiming(lpddr2_800_2x32)) {
+  const sim = new Simulator({ seed: 1 });
+  const map = new AddressMap();
+  map.add({ name: 'dram0', base: DRAM_BASE, size: GiB, kind: 'dram', target: new Dram(DRAM_BASE, GiB) });
+  map.add({ name: 'pdma0', base: 0x1268_0000, size: 0x1000, kind: 'mmio', target: new MmioRegisters('pdma0', 0x1268_0000, 0x1000) });
+  const ic = new Interconnect(sim, map, dram, BUS);
+  return { sim, map, ic, dram };
+}
+
+/** Records completions and errors by tag. */
+class Completions implements TransferDone {
+  readonly ends = new Map<number, number>();
+  readonly errors: { err: BusError; tag: number }[] = [];
+  last = 0;
+  onTransferDone(endPs: number, tag: number): void {
+    this.ends.set(tag, endPs);
+    if (endPs > this.last) this.last = endPs;
+  }
+  onTransferError(err: BusError, tag: number): void {
+    this.errors.push({ err, tag });
+  }
+}
+
+const bytesPerSec = (bytes: number, ps: number): number => bytes / (ps / 1e12);
+
+describe('Interconnect timing path', () => {
+  it('completes a small read at an exact, deterministic time', () => {
+    const { sim, ic } = machine();
+    const m = ic.addMaster({ name: 'mdma', widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 2 });
+    const c = new Completions();
+    ic.transfer(m, DRAM_BASE, 64, false, c, 7);
+    sim.run();
+    // hop 5 ns, DRAM closed bank on both ports 18 + 15 + 10 ns = 43 ns, hop back 5 ns.
+    expect(c.ends.get(7)).toBe(53_000);
+    // A 4-byte MMIO write: hop 5 + 4 cycles 10 + 1 beat 2.5 + hop 5 = 22.5 ns after the first finished.
+    ic.transfer(m, 0x1268_0010, 4, true, c, 8);
+    sim.run();
+    expect(c.ends.get(8)! - 53_000).toBe(22_500);
+  });
+
+  it('delivers a bus error for an unmapped address to the requester, naming address and master', () => {
+    const { sim, ic } = machine();
+    const m = ic.addMaster({ name: 'fimc', ...DMA });
+    const c = new Completions();
+    ic.transfer(m, 0xc000_0000, 64, true, c, 3);
+    sim.run();
+    expect(c.errors).toHaveLength(1);
+    expect(c.errors[0]!.tag).toBe(3);
+    expect(c.errors[0]!.err.message).toBe('bus error: fimc write of 64 bytes at 0x00000000c0000000 hits no region (master fimc)');
+    expect(ic.report().masters[0]!.errors).toBe(1);
+  });
+
+  it('reports the error after the bursts already in flight when a transfer runs off the end of DRAM', () => {
+    const { sim, ic } = machine();
+    const m = ic.addMaster({ name: 'mdma', ...DMA });
+    const c = new Completions();
+    ic.transfer(m, DRAM_BASE + GiB - 512, 1024, false, c, 1);
+    sim.run();
+    expect(c.ends.size).toBe(0);
+    expect(c.errors[0]!.err.addr).toBe(DRAM_BASE + GiB);
+    expect(c.errors[0]!.err.message).toMatch(/hits no region \(master mdma\)/);
+    expect(ic.report().masters[0]!.bytes).toBe(512);
+  });
+
+  it('throws the bus error out of the simulation when the requester cannot take it', () => {
+    const { sim, ic } = machine();
+    const m = ic.addMaster({ name: 'audio', ...DMA });
+    ic.transfer(m, 0x10, 4, false, { onTransferDone: () => undefined });
+    expect(() => sim.run()).toThrow(BusError);
+  });
+
+  it('splits into bursts of at most maxBurstBeats × width that never cross 4 KiB, within maxOutstanding', () => {
+    const dram = new RecordingDram(lpddr2_800_2x32);
+    const { sim, ic } = machine(dram);
+    const m = ic.addMaster({ name: 'mdma', widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 3 });
+    let maxSeen = 0;
+    dram.onService = () => {
+      maxSeen = Math.max(maxSeen, ic.outstanding(m));
+    };
+    const c = new Completions();
+    ic.transfer(m, DRAM_BASE + 0xf80 + 3, 10_000, true, c);
+    sim.run();
+    expect(c.ends.size).toBe(1);
+    let total = 0;
+    for (const r of dram.requests) {
+      expect(r.bytes).toBeLessThanOrEqual(128);
+      expect(Math.floor(r.addr / 4096)).toBe(Math.floor((r.addr + r.bytes - 1) / 4096));
+      total += r.bytes;
+    }
+    expect(total).toBe(10_000);
+    expect(dram.requests[0]).toEqual({ addr: DRAM_BASE + 0xf83, bytes: 125 });
+    expect(maxSeen).toBe(2); // checked before the granted burst is counted: never a 4th in flight
+    expect(sim.stats.counter('bus.mdma.bytes').value).toBe(10_000);
+    expect(sim.stats.counter('bus.mdma.bursts').value).toBe(dram.requests.length);
+  });
+});
+
+describe('Interconnect bandwidth sharing', () => {
+  function streams(count: number, bytes: number) {
+    const { sim, ic, dram } = machine();
+    const done: Completions[] = [];
+    for (let i = 0; i < count; i++) {
+      const m = ic.addMaster({ name: `dma${i}`, ...DMA });
+      const c = new Completions();
+      done.push(c);
+      // Streams 64 MiB apart plus half the bank rotation (32 KiB), so they compete for the ports while
+      // staying four banks apart (FCFS reservation has no row-hit reordering: same-bank streams thrash).
+      ic.transfer(m, DRAM_BASE + i * (64 * MiB + 32 * 1024), bytes, false, c);
+    }
+    sim.run();
+    return { ends: done.map((c) => c.last), ic, dram, sim };
+  }
+
+  it('gives each of two concurrent streams less bandwidth than one alone, the sum within the DRAM peak', () => {
+    const one = streams(1, MiB);
+    const two = streams(2, MiB);
+    const alone = bytesPerSec(MiB, one.ends[0]!);
+    const each = two.ends.map((e) => bytesPerSec(MiB, e));
+    const sum = bytesPerSec(2 * MiB, Math.max(...two.ends));
+    expect(alone).toBeLessThanOrEqual(6.4e9);
+    for (const bw of each) expect(bw).toBeLessThan(alone);
+    expect(sum).toBeLessThanOrEqual(6.4e9);
+    expect(sum).toBeGreaterThan(alone * 0.9);
+    expect(two.dram.utilisation(two.sim.now)).toBeLessThanOrEqual(1);
+  });
+
+  it('shares fairly: two equal streams finish within 3% of each other', () => {
+    const { ends } = streams(2, MiB);
+    const [a, b] = ends as [number, number];
+    expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThan(0.03);
+  });
+
+  it('runs sequential (row-hit) streams faster than same-bank row-miss streams', () => {
+    const run = (stride: number) => {
+      const { sim, ic, dram } = machine();
+      const m = ic.addMaster({ name: 'dma', ...DMA });
+      const c = new Completions();
+      for (let i = 0; i < 512; i++) ic.transfer(m, DRAM_BASE + i * stride, 64, false, c, i);
+      sim.run();
+      return { end: c.last, dram };
+    };
+    const hit = run(64);
+    const miss = run(lpddr2_800_2x32.rowBytes * lpddr2_800_2x32.banks * lpddr2_800_2x32.ports);
+    expect(hit.dram.rowHits).toBeGreaterThan(hit.dram.rowMisses * 10);
+    expect(miss.dram.rowConflicts).toBeGreaterThan(500);
+    expect(miss.end).toBeGreaterThan(3 * hit.end);
+  });
+
+  it('lets a requester chain transfers from its completion callback', () => {
+    const { sim, ic } = machine();
+    const m = ic.addMaster({ name: 'cam', ...DMA });
+    const starts: number[] = [];
+    const chain: TransferDone = {
+      onTransferDone(endPs, tag) {
+        if (tag < 15) {
+          starts.push(endPs);
+          ic.transfer(m, DRAM_BASE + (tag + 1) * 4096, 4096, true, chain, tag + 1);
+        } else starts.push(endPs);
+      },
+    };
+    ic.transfer(m, DRAM_BASE, 4096, true, chain, 0);
+    sim.run();
+    expect(starts).toHaveLength(16);
+    for (let i = 1; i < 16; i++) expect(starts[i]!).toBeGreaterThan(starts[i - 1]!);
+    expect(ic.report().masters[0]!.transfers).toBe(16);
+    expect(ic.report().masters[0]!.bytes).toBe(64 * 1024);
+  });
+
+  it('loses bandwidth when two streams hit the same bank in different rows (no row-hit reordering)', () => {
+    const run = (offset: number) => {
+      const { sim, ic } = machine();
+      const ends: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const m = ic.addMaster({ name: `dma${i}`, ...DMA });
+        ic.transfer(m, DRAM_BASE + i * offset, 256 * 1024, false, { onTransferDone: (e) => void ends.push(e) });
+      }
+      sim.run();
+      return Math.max(...ends);
+    };
+    expect(run(64 * MiB)).toBeGreaterThan(1.5 * run(64 * MiB + 32 * 1024));
+  });
+
+  it('is deterministic: the same streams end at the same picosecond', () => {
+    expect(streams(2, 256 * 1024).ends).toEqual(streams(2, 256 * 1024).ends);
+  });
+});
+
+describe('Interconnect atomic path', () => {
+  it('returns an exact completion time on an idle bus', () => {
+    const { ic } = machine();
+    const cpu = ic.addMaster({ name: 'cpu', widthBytes: 8, maxBurstBeats: 4, maxOutstanding: 8 });
+    // A 32-byte line fill: hop 5 ns + closed bank 43 ns + hop 5 ns.
+    expect(ic.access(cpu, DRAM_BASE + 0x1000, 32, false, 1_000_000)).toBe(1_000_000 + 53_000);
+  });
+
+  it('competes with DMA for the DRAM', () => {
+    const idle = machine();
+    const cpuIdle = idle.ic.addMaster({ name: 'cpu', widthBytes: 8, maxBurstBeats: 4, maxOutstanding: 8 });
+    idle.ic.access(cpuIdle, DRAM_BASE + 32 * MiB, 32, false, 0);
+    const idleLatency = idle.ic.access(cpuIdle, DRAM_BASE + 32 * MiB + 64, 32, false, 1_000_000) - 1_000_000;
+
+    const busy = machine();
+    const dma = busy.ic.addMaster({ name: 'dma', ...DMA });
+    const cpu = busy.ic.addMaster({ name: 'cpu', widthBytes: 8, maxBurstBeats: 4, maxOutstanding: 8 });
+    busy.ic.access(cpu, DRAM_BASE + 32 * MiB, 32, false, 0);
+    busy.ic.transfer(dma, DRAM_BASE, MiB, false, new Completions());
+    busy.sim.run(1_000_000);
+    const busyLatency = busy.ic.access(cpu, DRAM_BASE + 32 * MiB + 64, 32, false, 1_000_000) - 1_000_000;
+    expect(busyLatency).toBeGreaterThan(idleLatency);
+    expect(busy.ic.report().masters.map((r) => r.name)).toEqual(['dma', 'cpu']);
+  });
+
+  it('throws a bus error for an unmapped atomic access', () => {
+    const { ic } = machine();
+    const cpu = ic.addMaster({ name: 'cpu0', widthBytes: 8, maxBurstBeats: 4, maxOutstanding: 8 });
+    expect(() => ic.access(cpu, 0x2000_0000, 32, false, 0)).toThrow(/cpu0 read of 32 bytes at 0x0000000020000000 hits no region/);
+  });
+});

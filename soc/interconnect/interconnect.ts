@@ -1,0 +1,461 @@
+import { ClockDomain } from '../../emulator/kernel/index.ts';
+import type { Counter, EventTarget, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
+import type { AddressMap, Region } from '../memory/index.ts';
+import { BusError } from '../memory/index.ts';
+import type { DramTiming } from '../dram/index.ts';
+
+export type MasterId = number;
+
+/** Completion of a timing-path transfer; an object (not a closure) so devices allocate nothing per transfer. */
+export interface TransferDone {
+  /** The last burst of the transfer completed at `endPs` (== sim.now when called). */
+  onTransferDone(endPs: Ps, tag: number): void;
+  /** A burst decoded to no region or straddled two. Without this method the BusError is thrown out of the simulation. */
+  onTransferError?(err: BusError, tag: number): void;
+}
+
+export interface InterconnectConfig {
+  /** Clock of the interconnect's data channels. */
+  readonly clockHz: number;
+  /** Bytes per beat of the shared data channels (after upsizing). */
+  readonly widthBytes: number;
+  /** Cycles for a request to cross from master to slave (and for the response to cross back). */
+  readonly hopLatencyCycles: number;
+  /** Fixed access latency of an MMIO slave, in interconnect cycles (default 4). */
+  readonly mmioLatencyCycles?: number;
+  /** Fixed access latency of an on-chip SRAM, in interconnect cycles (default 2). */
+  readonly sramLatencyCycles?: number;
+}
+
+export interface MasterConfig {
+  readonly name: string;
+  /** Bytes per beat of the master's own port (PL330 pdma 4, mdma 8). */
+  readonly widthBytes: number;
+  /** Beats per burst at most (AXI3 INCR: 16). */
+  readonly maxBurstBeats: number;
+  /** Bursts the master may have in flight at once. */
+  readonly maxOutstanding: number;
+}
+
+/** Bad interconnect configuration or request (not a bus error: those are BusError). */
+export class InterconnectError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterconnectError';
+  }
+}
+
+export interface MasterReport {
+  name: string;
+  bytes: number;
+  bursts: number;
+  transfers: number;
+  atomicAccesses: number;
+  errors: number;
+  waitPs: number;
+  latencyPs: HistogramSummary;
+}
+
+/** AXI: a burst must not cross a 4 KiB boundary. */
+const BOUNDARY = 4096;
+const ARBITRATE = -1;
+const NONE = -1;
+
+/**
+ * The SoC interconnect, timing only: it moves no data (data moves functionally through caches and
+ * DRAM at the times it computes).
+ *
+ * Timing path (`transfer`): a transfer is split into AXI-like bursts (≤ maxBurstBeats × master width,
+ * never crossing 4 KiB), queued per master; the arbiter grants masters round-robin one burst at a time,
+ * as long as a master has fewer than maxOutstanding bursts in flight. A granted burst reserves, in
+ * order, the master's port and the shared read or write data channel (separate, as in AXI), crosses
+ * the hop, is served by the slave (DramTiming for DRAM regions, a fixed latency for MMIO/SRAM) and its
+ * response crosses back; one simulator event fires at its completion. Bursts are granted as soon as
+ * a slot is free and reserve resources ahead in time (a reservation model, not a cycle-by-cycle bus),
+ * so a later master queues behind bursts already granted.
+ *
+ * Atomic path (`access`): the same reservations, made immediately and returned as a completion time,
+ * for CPU line fills, write-backs and table walks, so CPU traffic and DMA compete for the DRAM.
+ */
+export class Interconnect implements EventTarget {
+  readonly sim: Simulator;
+  readonly map: AddressMap;
+  readonly dram: DramTiming;
+  readonly config: InterconnectConfig;
+
+  private readonly clock: ClockDomain;
+  private readonly busWidth: number;
+  private readonly hopPs: Ps;
+  private readonly mmioPs: Ps;
+  private readonly sramPs: Ps;
+  /** Shared data channels: [read, write] free times. */
+  private readonly channelFree = new Float64Array(2);
+
+  // Masters (indexed by MasterId).
+  private readonly names: string[] = [];
+  private mWidth = new Int32Array(4);
+  private mBurstBytes = new Int32Array(4);
+  private mMaxOut = new Int32Array(4);
+  private mOut = new Int32Array(4);
+  private mHead = new Int32Array(4).fill(NONE);
+  private mTail = new Int32Array(4).fill(NONE);
+  /** Per master and direction: its own port's free time (index m * 2 + dir). */
+  private mPortFree = new Float64Array(8);
+  private mSlotFreedAt = new Float64Array(4);
+  private mBytes = new Float64Array(4);
+  private mBursts = new Float64Array(4);
+  private mTransfers = new Float64Array(4);
+  private mAtomic = new Float64Array(4);
+  private mErrors = new Float64Array(4);
+  private mWait = new Float64Array(4);
+  private readonly cBytes: Counter[] = [];
+  private readonly cBursts: Counter[] = [];
+  private readonly cWait: Counter[] = [];
+  private readonly cErrors: Counter[] = [];
+  private readonly hLatency: Histogram[] = [];
+
+  // Transfer records (a pool, grown by doubling; free records are chained through tNext).
+  private tMaster = new Int32Array(16);
+  private tAddr = new Float64Array(16);
+  private tRemaining = new Float64Array(16);
+  private tInFlight = new Int32Array(16);
+  private tWrite = new Uint8Array(16);
+  private tTag = new Float64Array(16);
+  private tStart = new Float64Array(16);
+  private tEnd = new Float64Array(16);
+  private tNext = new Int32Array(16).fill(NONE);
+  private tDone: (TransferDone | undefined)[] = [];
+  private tError: (BusError | undefined)[] = [];
+  private freeHead = NONE;
+  private used = 0;
+
+  private rr = 0;
+  private arbitrationPosted = false;
+  private arbitrating = false;
+
+  constructor(sim: Simulator, map: AddressMap, dram: DramTiming, config: InterconnectConfig) {
+    if (!Number.isSafeInteger(config.widthBytes) || config.widthBytes <= 0) throw new InterconnectError(`Interconnect: widthBytes must be a positive integer, got ${config.widthBytes}`);
+    if (!Number.isSafeInteger(config.hopLatencyCycles) || config.hopLatencyCycles < 0) throw new InterconnectError(`Interconnect: hopLatencyCycles must be a non-negative integer, got ${config.hopLatencyCycles}`);
+    this.sim = sim;
+    this.map = map;
+    this.dram = dram;
+    this.config = config;
+    this.clock = new ClockDomain('bus', config.clockHz);
+    this.busWidth = config.widthBytes;
+    this.hopPs = this.clock.cyclesToPs(config.hopLatencyCycles);
+    this.mmioPs = this.clock.cyclesToPs(config.mmioLatencyCycles ?? 4);
+    this.sramPs = this.clock.cyclesToPs(config.sramLatencyCycles ?? 2);
+  }
+
+  get masterCount(): number {
+    return this.names.length;
+  }
+
+  masterName(id: MasterId): string {
+    this.checkMaster(id, 'masterName');
+    return this.names[id]!;
+  }
+
+  addMaster(cfg: MasterConfig): MasterId {
+    const where = `Interconnect.addMaster(${cfg.name})`;
+    if (this.names.includes(cfg.name)) throw new InterconnectError(`${where}: a master with this name already exists`);
+    if (!Number.isSafeInteger(cfg.widthBytes) || cfg.widthBytes <= 0) throw new InterconnectError(`${where}: widthBytes must be a positive integer, got ${cfg.widthBytes}`);
+    if (!Number.isSafeInteger(cfg.maxBurstBeats) || cfg.maxBurstBeats < 1 || cfg.maxBurstBeats > 256) throw new InterconnectError(`${where}: maxBurstBeats must be 1..256, got ${cfg.maxBurstBeats}`);
+    if (!Number.isSafeInteger(cfg.maxOutstanding) || cfg.maxOutstanding < 1) throw new InterconnectError(`${where}: maxOutstanding must be a positive integer, got ${cfg.maxOutstanding}`);
+    const id = this.names.length;
+    if (id >= this.mWidth.length) this.growMasters();
+    this.names.push(cfg.name);
+    this.mWidth[id] = cfg.widthBytes;
+    this.mBurstBytes[id] = Math.min(cfg.widthBytes * cfg.maxBurstBeats, BOUNDARY);
+    this.mMaxOut[id] = cfg.maxOutstanding;
+    const st = this.sim.stats;
+    this.cBytes.push(st.counter(`bus.${cfg.name}.bytes`));
+    this.cBursts.push(st.counter(`bus.${cfg.name}.bursts`));
+    this.cWait.push(st.counter(`bus.${cfg.name}.waitPs`));
+    this.cErrors.push(st.counter(`bus.${cfg.name}.errors`));
+    this.hLatency.push(st.histogram(`bus.${cfg.name}.latencyPs`));
+    return id;
+  }
+
+  /**
+   * Timing path: moves `len` bytes at `addr` for `master`; calls done.onTransferDone(end, tag) when the
+   * last burst completes, or done.onTransferError(err, tag) after a bus error (bursts already in flight
+   * still complete first; the rest of the transfer is dropped).
+   */
+  transfer(master: MasterId, addr: number, len: number, isWrite: boolean, done: TransferDone, tag = 0): void {
+    this.checkMaster(master, 'transfer');
+    this.checkRange(addr, len, 'transfer');
+    const t = this.allocTransfer();
+    this.tMaster[t] = master;
+    this.tAddr[t] = addr;
+    this.tRemaining[t] = len;
+    this.tInFlight[t] = 0;
+    this.tWrite[t] = isWrite ? 1 : 0;
+    this.tTag[t] = tag;
+    this.tStart[t] = this.sim.now;
+    this.tEnd[t] = this.sim.now;
+    this.tDone[t] = done;
+    this.tError[t] = undefined;
+    this.tNext[t] = NONE;
+    if (this.mTail[master] === NONE) this.mHead[master] = t;
+    else this.tNext[this.mTail[master]!] = t;
+    this.mTail[master] = t;
+    this.mTransfers[master]! += 1;
+    // Arbitrate in an event at the current time, so that every master submitting now competes.
+    if (!this.arbitrating && !this.arbitrationPosted) {
+      this.arbitrationPosted = true;
+      this.sim.post(0, this, ARBITRATE);
+    }
+  }
+
+  /**
+   * Atomic path: reserves the bus and DRAM for `len` bytes at `addr` starting at `now` and returns the
+   * completion time. Throws BusError for an unmapped or straddling burst.
+   */
+  access(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
+    this.checkMaster(master, 'access');
+    this.checkRange(addr, len, 'access');
+    const op = isWrite ? 'write' : 'read';
+    const name = this.names[master]!;
+    let end = now;
+    let a = addr;
+    let remaining = len;
+    const maxBurst = this.mBurstBytes[master]!;
+    while (remaining > 0) {
+      const n = Math.min(remaining, maxBurst, BOUNDARY - (a % BOUNDARY));
+      let region: Region;
+      try {
+        region = this.map.resolve(a, n, name, op);
+      } catch (e) {
+        this.mErrors[master]! += 1;
+        this.cErrors[master]!.add(1);
+        throw e;
+      }
+      const e = this.reserve(master, region, a, n, isWrite, now, now);
+      if (e > end) end = e;
+      a += n;
+      remaining -= n;
+    }
+    this.mAtomic[master]! += 1;
+    this.hLatency[master]!.record(end - now);
+    return end;
+  }
+
+  /** Kernel event: arg -1 runs the arbiter; arg >= 0 is the completion of one burst of transfer `arg`. */
+  onEvent(arg: number): void {
+    // While handling, transfers submitted by completion callbacks are granted by the pass below.
+    this.arbitrating = true;
+    try {
+      if (arg === ARBITRATE) this.arbitrationPosted = false;
+      else this.completeBurst(arg);
+      this.grantAll();
+    } finally {
+      this.arbitrating = false;
+    }
+  }
+
+  /** Per-master statistics plus the DRAM's. */
+  report(): { masters: MasterReport[]; dram: ReturnType<DramTiming['report']> } {
+    const masters: MasterReport[] = this.names.map((name, m) => ({
+      name,
+      bytes: this.mBytes[m]!,
+      bursts: this.mBursts[m]!,
+      transfers: this.mTransfers[m]!,
+      atomicAccesses: this.mAtomic[m]!,
+      errors: this.mErrors[m]!,
+      waitPs: this.mWait[m]!,
+      latencyPs: this.hLatency[m]!.summary(),
+    }));
+    return { masters, dram: this.dram.report(this.sim.now) };
+  }
+
+  /** Bursts the master has in flight now. */
+  outstanding(master: MasterId): number {
+    this.checkMaster(master, 'outstanding');
+    return this.mOut[master]!;
+  }
+
+  /** Round-robin: one burst per grant, starting after the last master granted, until no master can go. */
+  private grantAll(): void {
+    const n = this.names.length;
+    for (;;) {
+      let granted = false;
+      for (let i = 0; i < n; i++) {
+        const m = (this.rr + i) % n;
+        if (this.mHead[m] === NONE || this.mOut[m]! >= this.mMaxOut[m]!) continue;
+        this.rr = (m + 1) % n;
+        this.issueBurst(m);
+        granted = true;
+        break;
+      }
+      if (!granted) return;
+    }
+  }
+
+  private issueBurst(m: number): void {
+    const t = this.mHead[m]!;
+    const now = this.sim.now;
+    const addr = this.tAddr[t]!;
+    const isWrite = this.tWrite[t] === 1;
+    const n = Math.min(this.tRemaining[t]!, this.mBurstBytes[m]!, BOUNDARY - (addr % BOUNDARY));
+    let region: Region;
+    try {
+      region = this.map.resolve(addr, n, this.names[m]!, isWrite ? 'write' : 'read');
+    } catch (e) {
+      if (!(e instanceof BusError)) throw e;
+      this.mErrors[m]! += 1;
+      this.cErrors[m]!.add(1);
+      this.tError[t] = e;
+      this.tRemaining[t] = 0;
+      this.dequeueHead(m);
+      if (this.tInFlight[t] === 0) this.finish(t);
+      return;
+    }
+    const ready = Math.max(this.tStart[t]!, this.mSlotFreedAt[m]!);
+    const end = this.reserve(m, region, addr, n, isWrite, now, ready);
+    this.tAddr[t] = addr + n;
+    this.tRemaining[t] = this.tRemaining[t]! - n;
+    this.tInFlight[t] = this.tInFlight[t]! + 1;
+    this.mOut[m] = this.mOut[m]! + 1;
+    if (end > this.tEnd[t]!) this.tEnd[t] = end;
+    if (this.tRemaining[t] === 0) this.dequeueHead(m);
+    this.sim.post(end - now, this, t);
+  }
+
+  private completeBurst(t: number): void {
+    const m = this.tMaster[t]!;
+    this.mOut[m] = this.mOut[m]! - 1;
+    this.mSlotFreedAt[m] = this.sim.now;
+    this.tInFlight[t] = this.tInFlight[t]! - 1;
+    if (this.tInFlight[t] === 0 && this.tRemaining[t] === 0) this.finish(t);
+  }
+
+  /** Reports a finished (or failed) transfer to its requester and recycles its record. */
+  private finish(t: number): void {
+    const m = this.tMaster[t]!;
+    const done = this.tDone[t]!;
+    const err = this.tError[t];
+    const tag = this.tTag[t]!;
+    const end = this.sim.now;
+    this.hLatency[m]!.record(end - this.tStart[t]!);
+    this.tDone[t] = undefined;
+    this.tError[t] = undefined;
+    this.tNext[t] = this.freeHead;
+    this.freeHead = t;
+    this.used--;
+    if (err === undefined) done.onTransferDone(end, tag);
+    else if (done.onTransferError !== undefined) done.onTransferError(err, tag);
+    else throw err;
+  }
+
+  /**
+   * Reserves master port, data channel, hop and slave for one burst requested at `now`; `ready` is
+   * when the burst first became eligible (for the wait statistic). Returns its completion time.
+   */
+  private reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+    const dir = isWrite ? 1 : 0;
+    const portIdx = m * 2 + dir;
+    const busXfer = this.clock.cyclesToPs(Math.ceil(n / this.busWidth));
+    const portXfer = this.clock.cyclesToPs(Math.ceil(n / this.mWidth[m]!));
+    let start = now;
+    if (this.mPortFree[portIdx]! > start) start = this.mPortFree[portIdx]!;
+    if (this.channelFree[dir]! > start) start = this.channelFree[dir]!;
+    this.channelFree[dir] = start + busXfer;
+    this.mPortFree[portIdx] = start + portXfer;
+    const arrive = start + this.hopPs;
+    let served: Ps;
+    if (region.kind === 'dram') {
+      // Write data must cross the master port before the DRAM can take it; read data streams back.
+      served = this.dram.service(addr, n, isWrite, isWrite ? arrive + portXfer : arrive);
+    } else {
+      served = arrive + (region.kind === 'mmio' ? this.mmioPs : this.sramPs) + busXfer;
+    }
+    // Read data cannot reach the master faster than its port carries it.
+    if (!isWrite && arrive + portXfer > served) served = arrive + portXfer;
+    const end = served + this.hopPs;
+    const wait = start - ready;
+    this.mWait[m]! += wait;
+    this.cWait[m]!.add(wait);
+    this.mBytes[m]! += n;
+    this.cBytes[m]!.add(n);
+    this.mBursts[m]! += 1;
+    this.cBursts[m]!.add(1);
+    return end;
+  }
+
+  private dequeueHead(m: number): void {
+    const t = this.mHead[m]!;
+    const next = this.tNext[t]!;
+    this.mHead[m] = next;
+    if (next === NONE) this.mTail[m] = NONE;
+    this.tNext[t] = NONE;
+  }
+
+  private allocTransfer(): number {
+    if (this.freeHead !== NONE) {
+      const t = this.freeHead;
+      this.freeHead = this.tNext[t]!;
+      this.used++;
+      return t;
+    }
+    if (this.used >= this.tMaster.length) this.growTransfers();
+    return this.used++;
+  }
+
+  private growTransfers(): void {
+    const cap = this.tMaster.length * 2;
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.tMaster = grow(this.tMaster, (n) => new Int32Array(n));
+    this.tAddr = grow(this.tAddr, (n) => new Float64Array(n));
+    this.tRemaining = grow(this.tRemaining, (n) => new Float64Array(n));
+    this.tInFlight = grow(this.tInFlight, (n) => new Int32Array(n));
+    this.tWrite = grow(this.tWrite, (n) => new Uint8Array(n));
+    this.tTag = grow(this.tTag, (n) => new Float64Array(n));
+    this.tStart = grow(this.tStart, (n) => new Float64Array(n));
+    this.tEnd = grow(this.tEnd, (n) => new Float64Array(n));
+    this.tNext = grow(this.tNext, (n) => new Int32Array(n).fill(NONE));
+  }
+
+  private growMasters(): void {
+    const cap = this.mWidth.length * 2;
+    const i32 = (a: Int32Array, fill = 0): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(cap).fill(fill);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array, len = cap): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(len);
+      b.set(a);
+      return b;
+    };
+    this.mWidth = i32(this.mWidth);
+    this.mBurstBytes = i32(this.mBurstBytes);
+    this.mMaxOut = i32(this.mMaxOut);
+    this.mOut = i32(this.mOut);
+    this.mHead = i32(this.mHead, NONE);
+    this.mTail = i32(this.mTail, NONE);
+    this.mPortFree = f64(this.mPortFree, cap * 2);
+    this.mSlotFreedAt = f64(this.mSlotFreedAt);
+    this.mBytes = f64(this.mBytes);
+    this.mBursts = f64(this.mBursts);
+    this.mTransfers = f64(this.mTransfers);
+    this.mAtomic = f64(this.mAtomic);
+    this.mErrors = f64(this.mErrors);
+    this.mWait = f64(this.mWait);
+  }
+
+  private checkMaster(id: MasterId, where: string): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.names.length) {
+      throw new InterconnectError(`Interconnect.${where}: unknown master id ${id} (have ${this.names.length})`);
+    }
+  }
+
+  private checkRange(addr: number, len: number, where: string): void {
+    if (!Number.isSafeInteger(addr) || addr < 0) throw new InterconnectError(`Interconnect.${where}: address must be a non-negative integer below 2^53, got ${addr}`);
+    if (!Number.isSafeInteger(len) || len <= 0) throw new InterconnectError(`Interconnect.${where}: length must be a positive integer, got ${len}`);
+  }
+}

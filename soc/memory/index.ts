@@ -1,0 +1,10 @@
+export type { MemoryTarget } from './memory-target.ts';
+export { readU32, writeU32, hexAddr } from './memory-target.ts';
+export { BusError } from './bus-error.ts';
+export type { BusOp } from './bus-error.ts';
+export { Dram, DRAM_PAGE_BYTES, MemoryRangeError } from './dram-store.ts';
+export { AddressMap, AddressMapError } from './address-map.ts';
+export type { Region, RegionKind } from './address-map.ts';
+export { PhysicalMemory } from './physical-memory.ts';
+export { MmioRegisters } from './mmio-registers.ts';
+export type { RegisterReadHook, RegisterWriteHook } from './mmio-registers.ts';

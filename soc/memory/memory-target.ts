@@ -1,0 +1,33 @@
+/**
+ * The functional memory interface: something bytes can be read from and written to at physical
+ * addresses. Addresses are absolute physical addresses (numbers below 2^53), never region offsets,
+ * so a target can name the address in its errors.
+ */
+export interface MemoryTarget {
+  read(addr: number, dst: Uint8Array, dstOff: number, len: number): void;
+  write(addr: number, src: Uint8Array, srcOff: number, len: number): void;
+  fill(addr: number, len: number, byte: number): void;
+}
+
+// One scratch word for the 32-bit helpers: page-table walkers call them per descriptor, so no allocation.
+const scratch = new Uint8Array(4);
+
+/** Reads a little-endian 32-bit word (unsigned) at `addr`. */
+export function readU32(target: MemoryTarget, addr: number): number {
+  target.read(addr, scratch, 0, 4);
+  return (scratch[0]! | (scratch[1]! << 8) | (scratch[2]! << 16) | (scratch[3]! << 24)) >>> 0;
+}
+
+/** Writes `value` as a little-endian 32-bit word at `addr`. */
+export function writeU32(target: MemoryTarget, addr: number, value: number): void {
+  scratch[0] = value & 0xff;
+  scratch[1] = (value >>> 8) & 0xff;
+  scratch[2] = (value >>> 16) & 0xff;
+  scratch[3] = (value >>> 24) & 0xff;
+  target.write(addr, scratch, 0, 4);
+}
+
+/** Formats an address as 0x followed by 16 hex digits, the form every bus and memory error uses. */
+export function hexAddr(addr: number): string {
+  return `0x${addr.toString(16).padStart(16, '0')}`;
+}
