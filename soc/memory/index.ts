@@ -8,3 +8,4 @@ export type { Region, RegionKind } from './address-map.ts';
 export { PhysicalMemory } from './physical-memory.ts';
 export { MmioRegisters } from './mmio-registers.ts';
 export type { RegisterReadHook, RegisterWriteHook } from './mmio-registers.ts';
+export { PagedArray, PAGE_ELEMENTS } from './paged-array.ts';
