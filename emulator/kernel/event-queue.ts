@@ -38,7 +38,7 @@ export class EventQueue {
   private hSlot: Int32Array;
   private heapSize = 0;
   private nextSeq = 0;
-  private liveCount = 0;
+  // Pending events = heapSize - cancelledCount (no separate live counter to update per event).
   private cancelledCount = 0;
 
   // Slot table.
@@ -74,7 +74,7 @@ export class EventQueue {
 
   /** Events scheduled and not yet fired or cancelled. */
   get size(): number {
-    return this.liveCount;
+    return this.heapSize - this.cancelledCount;
   }
 
   /** Adds an event; `time` and `priority` must already be validated (integer ps, int32 priority). */
@@ -111,7 +111,6 @@ export class EventQueue {
     }
     hTime[i] = time;
     hSlot[i] = slot;
-    this.liveCount++;
     return this.gens[slot]! * SLOT_LIMIT + slot;
   }
 
@@ -123,7 +122,6 @@ export class EventQueue {
     if (slot >= this.slotsUsed || this.gens[slot] !== gen || this.states[slot] !== PENDING) return false;
     this.states[slot] = CANCELLED;
     this.handlers[slot] = undefined; // let the handler be collected now
-    this.liveCount--;
     this.cancelledCount++;
     // Too many tombstones slow every pop; rebuild without them.
     if (this.cancelledCount > 64 && this.cancelledCount * 2 > this.heapSize) this.compact();
@@ -141,27 +139,18 @@ export class EventQueue {
    * Returns false (removing nothing but tombstones) when the queue is empty or the next event is later.
    */
   popUntil(limit: number): boolean {
-    const hTime = this.hTime;
-    for (;;) {
-      if (this.heapSize === 0) return false;
-      const t = hTime[0]!;
-      const slot = this.hSlot[0]!;
-      // Tombstones exist only after a cancel; skip the state lookup in the common case.
-      const cancelled = this.cancelledCount !== 0 && this.states[slot] === CANCELLED;
-      if (!cancelled && t > limit) return false;
-      this.removeRoot();
-      if (cancelled) {
-        this.releaseSlot(slot);
-        this.cancelledCount--;
-        continue;
-      }
-      this.time = t;
-      this.handler = this.handlers[slot];
-      this.arg = this.args[slot]!;
-      this.releaseSlot(slot);
-      this.liveCount--;
-      return true;
-    }
+    // Tombstones exist only after a cancel; the common case skips the state lookup entirely.
+    if (this.cancelledCount !== 0) this.dropCancelledTop();
+    if (this.heapSize === 0) return false;
+    const t = this.hTime[0]!;
+    if (t > limit) return false;
+    const slot = this.hSlot[0]!;
+    this.removeRoot();
+    this.time = t;
+    this.handler = this.handlers[slot];
+    this.arg = this.args[slot]!;
+    this.releaseSlot(slot);
+    return true;
   }
 
   /** Removes every event. Outstanding ids become stale (cancel returns false). */
@@ -169,7 +158,6 @@ export class EventQueue {
     for (let i = 0; i < this.heapSize; i++) this.releaseSlot(this.hSlot[i]!);
     this.handlers.fill(undefined);
     this.heapSize = 0;
-    this.liveCount = 0;
     this.cancelledCount = 0;
     this.handler = undefined;
   }
@@ -197,45 +185,11 @@ export class EventQueue {
     this.freeSlots[this.freeTop++] = slot;
   }
 
-  /**
-   * Removes the root bottom-up (Wegener): walk the hole down to a leaf along the smaller children (one
-   * comparison per level), then sift the former last entry up from there. The last entry usually belongs
-   * near the bottom, so this does about half the comparisons of the textbook sift-down.
-   */
+  /** Removes the root: the last entry fills the hole and sifts down. */
   private removeRoot(): void {
     const n = --this.heapSize;
     if (n === 0) return;
-    const hTime = this.hTime;
-    const hSlot = this.hSlot;
-    const t = hTime[n]!;
-    const sl = hSlot[n]!;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      let ct = hTime[c]!;
-      const r = c + 1;
-      if (r < n) {
-        const rt = hTime[r]!;
-        if (rt < ct || (rt === ct && this.tieBefore(hSlot[r]!, hSlot[c]!))) {
-          c = r;
-          ct = rt;
-        }
-      }
-      hTime[i] = ct;
-      hSlot[i] = hSlot[c]!;
-      i = c;
-    }
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = hTime[parent]!;
-      if (pt < t || (pt === t && this.tieBefore(hSlot[parent]!, sl))) break;
-      hTime[i] = pt;
-      hSlot[i] = hSlot[parent]!;
-      i = parent;
-    }
-    hTime[i] = t;
-    hSlot[i] = sl;
+    this.siftDown(0, n, this.hTime[n]!, this.hSlot[n]!);
   }
 
   /** Whether slot a's event goes before slot b's when their times are equal. */

@@ -83,7 +83,13 @@ export class Simulator {
 
   /** Calls `target.onEvent(arg)` after `delay` ps; allocates nothing (the hot path). */
   post(delay: Ps, target: EventTarget, arg: number, priority = 0): EventId {
-    return this.enqueue(delay, target, arg, priority, 'Simulator.post');
+    // Same checks as enqueue, written out so the hot path is one call level shallower (V8 inlines it
+    // into the firing event's onEvent within its inlining budget).
+    const t = this._now + delay;
+    if (!(delay >= 0 && t <= MAX_TIME_PS) || delay !== Math.floor(delay) || (priority | 0) !== priority) {
+      this.rejectSchedule(delay, t, priority, 'Simulator.post');
+    }
+    return this.queue.push(t, priority, target, arg);
   }
 
   /** Cancels a pending event; false if it already fired or was cancelled. */

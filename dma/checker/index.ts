@@ -1,0 +1,10 @@
+export { CoherencyChecker } from './checker.ts';
+export type { CheckerOptions } from './checker.ts';
+export type { DataObserver } from './data-observer.ts';
+export { WriteLog, CPU_AGENT, formatNs } from './write-log.ts';
+export { OwnershipTracker } from './ownership.ts';
+export type { OwnedRange } from './ownership.ts';
+export { BounceAliases } from './bounce-aliases.ts';
+export { firstMismatch, mismatchRun } from './version-compare.ts';
+export { describeLine, hintFor } from './explain.ts';
+export type { LineEventLike, LineHistoryLike } from './explain.ts';
