@@ -1,0 +1,17 @@
+export { Cache, CacheAddressError, LINE_VALID, LINE_DIRTY, LINE_EXCLUSIVE, MESI_M, MESI_E, MESI_S, MESI_I } from './cache.ts';
+export type { CacheOptions, MesiState } from './cache.ts';
+export { makeGeometry, CacheConfigError } from './geometry.ts';
+export type { CacheGeometry } from './geometry.ts';
+export { createReplacement, RandomReplacement, LruReplacement, RoundRobinReplacement } from './replacement.ts';
+export type { ReplacementKind, ReplacementPolicy } from './replacement.ts';
+export { OuterCache, pl310ErrataFor } from './outer-cache.ts';
+export type { OuterCacheConfig, OuterCacheStats, Pl310Errata, Workaround727915, TimingPort } from './outer-cache.ts';
+export { MemorySystem, MemoryArgumentError, SocDmaDir, COHERENCY_MODES } from './memory-system.ts';
+export type { CoherencyMode, DmaDirLike, L1Config, CpuTimingConfig, L1MaintenanceConfig, MemorySystemOptions, L1Stats } from './memory-system.ts';
+export { MemoryAttributeMap, MappingError, MEM_TYPES, ATTR_PAGE_BYTES, isCacheable } from './memory-attributes.ts';
+export type { MemType, CpuMapping, AliasConflict } from './memory-attributes.ts';
+export { LineHistory, LineEventKind } from './line-history.ts';
+export type { LineEvent, LineEventKindName } from './line-history.ts';
+export { WriteCombineBuffer } from './write-combine.ts';
+export { SpeculationEngine } from './speculation.ts';
+export type { SpeculationConfig, SpeculationScheduler } from './speculation.ts';

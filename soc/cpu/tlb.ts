@@ -1,0 +1,65 @@
+/** Cortex-A9 TLB geometry and the extra load-to-use cycles of its misses. */
+export interface TlbConfig {
+  /** Fully associative micro-TLB entries (32 on Cortex-A9). */
+  microEntries: number;
+  /** Unified main TLB entries and ways (128, 2-way on Cortex-A9). */
+  mainEntries: number;
+  mainWays: number;
+  pageBytes: number;
+  /** Extra cycles of a micro-TLB miss that hits the main TLB. */
+  microMissCycles: number;
+  /** Further cycles of a main-TLB miss (a table walk whose descriptors hit the caches). */
+  walkCycles: number;
+}
+
+/**
+ * A two-level TLB: a fully associative micro-TLB (round-robin replacement) in front of a set-associative
+ * main TLB (round-robin per set). Only the hit/miss behaviour matters here (VA == PA in the linear map).
+ */
+export class Tlb {
+  readonly cfg: TlbConfig;
+  private readonly micro: Float64Array;
+  private microNext = 0;
+  private readonly main: Float64Array;
+  private readonly mainNext: Uint8Array;
+  private readonly mainSets: number;
+  private lastPage = -1;
+  microMisses = 0;
+  mainMisses = 0;
+
+  constructor(cfg: TlbConfig) {
+    if (cfg.mainEntries % cfg.mainWays !== 0) throw new RangeError(`Tlb: mainEntries ${cfg.mainEntries} not divisible by ways ${cfg.mainWays}`);
+    this.cfg = cfg;
+    this.micro = new Float64Array(cfg.microEntries).fill(-1);
+    this.main = new Float64Array(cfg.mainEntries).fill(-1);
+    this.mainSets = cfg.mainEntries / cfg.mainWays;
+    this.mainNext = new Uint8Array(this.mainSets);
+  }
+
+  /** Translates `va` and returns the extra cycles the lookup costs (0 on a micro-TLB hit). */
+  access(va: number): number {
+    const page = Math.floor(va / this.cfg.pageBytes);
+    if (page === this.lastPage) return 0;
+    this.lastPage = page;
+    const micro = this.micro;
+    for (let i = 0; i < micro.length; i++) if (micro[i] === page) return 0;
+    this.microMisses++;
+    micro[this.microNext] = page;
+    this.microNext = (this.microNext + 1) % micro.length;
+    const set = page % this.mainSets;
+    for (let w = 0; w < this.cfg.mainWays; w++) {
+      if (this.main[w * this.mainSets + set] === page) return this.cfg.microMissCycles;
+    }
+    this.mainMisses++;
+    const w = this.mainNext[set]!;
+    this.mainNext[set] = (w + 1) % this.cfg.mainWays;
+    this.main[w * this.mainSets + set] = page;
+    return this.cfg.microMissCycles + this.cfg.walkCycles;
+  }
+
+  flush(): void {
+    this.micro.fill(-1);
+    this.main.fill(-1);
+    this.lastPage = -1;
+  }
+}
