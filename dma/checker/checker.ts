@@ -5,7 +5,7 @@
 import { PagedArray } from '../../soc/memory/paged-array.ts';
 import { DmaDirection } from '../types.ts';
 import type { Violation, ViolationKind } from '../violation.ts';
-import type { DataObserver } from './data-observer.ts';
+import type { DataObserver } from '../../soc/cache/data-observer.ts';
 import { BounceAliases } from './bounce-aliases.ts';
 import { OwnershipTracker } from './ownership.ts';
 import type { OwnedRange } from './ownership.ts';
@@ -97,6 +97,13 @@ export class CoherencyChecker implements DataObserver {
     return v;
   }
 
+  cpuCopied(core: number, pa: number, len: number, versions: Uint32Array, off: number): void {
+    if (this.internal > 0 || !this.inDram(pa, len)) return;
+    this.checkOwnership(core, pa, len, 'writes');
+    // A memcpy moves data: the destination now holds the source's writes (stale ones included).
+    this.latest.write(pa, versions, off, len);
+  }
+
   deviceWriteVersion(master: string, pa: number, len: number): number {
     const v = this.log.record(this.log.agent(master), this.op, this.opts.now());
     if (!this.inDram(pa, len)) return v;
@@ -129,7 +136,7 @@ export class CoherencyChecker implements DataObserver {
       const writer = this.log.writerOf(old);
       if (writer === CPU_AGENT || writer < 0) continue;
       if (!this.isLatestAnywhere(lineAddr + i, old)) continue;
-      const run = countWhile(i, len, (j) => overwritten[owOff + j]! > incoming[inOff + j]!);
+      const run = countWhile(i, len, (j) => overwritten[owOff + j]! > incoming[inOff + j]! && this.isLatestAnywhere(lineAddr + j, overwritten[owOff + j]!));
       const dev = this.log.agentName(writer);
       this.emit('lost-device-write', dev, lineAddr + i, run,
         `dirty ${level} line ${hex(lineAddr)} was written back over ${run} bytes that ${dev} had written (${this.log.describe(old)}), ` +
@@ -143,7 +150,7 @@ export class CoherencyChecker implements DataObserver {
       const d = dropped[dropOff + i]!;
       if (d <= memory[memOff + i]! || this.log.writerOf(d) !== CPU_AGENT) continue;
       if (!this.isLatestAnywhere(lineAddr + i, d)) continue;
-      const run = countWhile(i, len, (j) => dropped[dropOff + j]! > memory[memOff + j]!);
+      const run = countWhile(i, len, (j) => dropped[dropOff + j]! > memory[memOff + j]! && this.isLatestAnywhere(lineAddr + j, dropped[dropOff + j]!));
       const owner = this.ownership.overlapping(lineAddr, len);
       this.emit('lost-cpu-write', owner?.dev ?? 'cpu', lineAddr + i, run,
         `an invalidate of ${level} line ${hex(lineAddr)} discarded ${run} bytes of CPU data (${this.log.describe(d)}) that were never written back` +

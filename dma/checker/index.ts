@@ -1,6 +1,6 @@
 export { CoherencyChecker } from './checker.ts';
 export type { CheckerOptions } from './checker.ts';
-export type { DataObserver } from './data-observer.ts';
+export type { DataObserver } from '../../soc/cache/data-observer.ts';
 export { WriteLog, CPU_AGENT, formatNs } from './write-log.ts';
 export { OwnershipTracker } from './ownership.ts';
 export type { OwnedRange } from './ownership.ts';

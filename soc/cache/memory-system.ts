@@ -1,3 +1,5 @@
+import { VersionPlanes } from './version-planes.ts';
+import type { DataObserver } from './data-observer.ts';
 import type { ClockDomain } from '../../emulator/kernel/clock.ts';
 import type { Rng } from '../../emulator/kernel/rng.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
@@ -176,6 +178,12 @@ export class MemorySystem {
   private drainCore = 0;
   private drainTime: Ps = 0;
   private readonly drainWrite: (addr: number, off: number, n: number) => void;
+  // Version planes while an observer (the coherency checker) is attached, and where the versions of the
+  // write in progress come from: one version for every byte, or an array indexed like the source buffer.
+  private vp: VersionPlanes | null = null;
+  private wvConst = 0;
+  private wvArr: Uint32Array | null = null;
+  private wvBase = 0;
 
   constructor(opts: MemorySystemOptions) {
     if (opts.l1.lineBytes !== opts.l2.lineBytes) {
@@ -210,8 +218,40 @@ export class MemorySystem {
     this.drainWrite = (addr, off, n) => {
       const buf = this.wc[this.drainCore]!;
       this.mem.write(addr, buf.data, off, n);
+      if (this.vp !== null) this.vp.dramWrite(addr, buf.versions!, off, n);
       this.timing.access(addr, n, true, this.drainTime);
     };
+  }
+
+  /**
+   * Attaches an observer (the coherency checker): from now on every byte carries the version of the write
+   * that produced it, through every cache, buffer and DRAM, and the observer sees every read's versions.
+   */
+  attachObserver(observer: DataObserver): void {
+    const vp = new VersionPlanes(observer, this.l1d[0]!.slots, this.l2.cache.slots, this.lb, this.ncores, this.linearMap.base, this.linearMap.size);
+    this.vp = vp;
+    this.l2.vp = vp;
+    this.wc.forEach((b, i) => (b.versions = vp.wc[i]!));
+  }
+
+  /** Copies the versions of the write in progress (source index `i`) into a plane. */
+  private writeVersions(dst: Uint32Array, dstOff: number, i: number, n: number): void {
+    const arr = this.wvArr;
+    if (arr !== null) dst.set(arr.subarray(i + this.wvBase, i + this.wvBase + n), dstOff);
+    else dst.fill(this.wvConst, dstOff, dstOff + n);
+  }
+
+  private writeVersionsToDram(pa: number, i: number, n: number): void {
+    const vp = this.vp!;
+    if (this.wvArr !== null) vp.dramWrite(pa, this.wvArr, i + this.wvBase, n);
+    else vp.dramFill(pa, n, this.wvConst);
+  }
+
+  /** A CPU write stamps a new version on the bytes it writes. */
+  private stampCpuWrite(core: number, pa: number, len: number): void {
+    if (this.vp === null) return;
+    this.wvConst = this.vp.observer.cpuWriteVersion(core, pa, len);
+    this.wvArr = null;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -258,6 +298,10 @@ export class MemorySystem {
   /** Writes an L1 line back into L2 (clean; the L1 keeps it unless the caller invalidates). */
   private l1WriteBack(core: number, slot: number, la: number, t: Ps): void {
     const l1 = this.l1d[core]!;
+    if (this.vp !== null) {
+      this.l2.vSrc = this.vp.l1[core]!;
+      this.l2.vOff = slot * this.lb;
+    }
     this.l2.writeLine(la, l1.lineViews[slot]!, t);
     l1.state[slot] = l1.state[slot]! & ~LINE_DIRTY;
     this.stats.writebacks++;
@@ -310,6 +354,7 @@ export class MemorySystem {
       if (os < 0) continue;
       if (!supplied) {
         l1.data.set(other.lineViews[os]!, slot * this.lb);
+        if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l1[o]!.subarray(os * this.lb, os * this.lb + this.lb), slot * this.lb);
         supplied = true;
       }
       if (forWrite) {
@@ -328,6 +373,7 @@ export class MemorySystem {
     } else {
       const s2 = this.l2.fetchLine(la, t, speculative);
       l1.data.set(this.l2.cache.lineViews[s2]!, slot * this.lb);
+      if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l2.subarray(s2 * this.lb, s2 * this.lb + this.lb), slot * this.lb);
       cost += this.l2.lastCost;
     }
     l1.install(slot, la, forWrite ? MESI_M : shared ? MESI_S : MESI_E);
@@ -357,11 +403,17 @@ export class MemorySystem {
     this.check('cpuRead', core, pa, len, dst, dstOff);
     if (len === 0) return 0;
     this.begin(core);
-    return this.readAt(core, pa, dst, dstOff, len, type);
+    const cycles = this.readAt(core, pa, dst, dstOff, len, type);
+    if (this.vp !== null) this.vp.observer.cpuRead(core, pa, len, this.vp.read, 0);
+    return cycles;
   }
 
+  /** Reads into dst; with an observer attached, the versions read land in vp.read[0, len). */
   private readAt(core: number, pa: number, dst: Uint8Array, dstOff: number, len: number, type: MemType): number {
+    const vp = this.vp;
+    if (vp !== null) vp.ensureRead(len);
     if (type !== 'normal-wb') return this.uncachedRead(core, pa, dst, dstOff, len, type);
+    const l1v = vp !== null ? vp.l1[core]! : null;
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
@@ -382,6 +434,7 @@ export class MemorySystem {
       if (slot < 0) {
         if (runLen > 0) {
           dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
+          if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
           runLen = 0;
         }
         slot = this.l1Line(core, la, this.at(cycles), false);
@@ -389,6 +442,7 @@ export class MemorySystem {
         if (n === lb) {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
           dst.set(l1.lineViews[slot]!, dstOff + (pos - pa));
+          if (l1v !== null) vp!.read.set(l1v.subarray(slot * lb, slot * lb + lb), pos - pa);
           prevSlot = -2;
           pos += n;
           la = lineEnd;
@@ -403,7 +457,10 @@ export class MemorySystem {
       if (runLen > 0 && slot === prevSlot + 1) {
         runLen += n;
       } else {
-        if (runLen > 0) dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
+        if (runLen > 0) {
+          dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
+          if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
+        }
         runSrc = src;
         runLen = n;
         runDst = dstOff + (pos - pa);
@@ -412,7 +469,10 @@ export class MemorySystem {
       pos += n;
       la = lineEnd;
     }
-    if (runLen > 0) dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
+    if (runLen > 0) {
+      dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
+      if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
+    }
     return cycles;
   }
 
@@ -421,6 +481,7 @@ export class MemorySystem {
     this.check('cpuWrite', core, pa, len, src, srcOff);
     if (len === 0) return 0;
     this.begin(core);
+    this.stampCpuWrite(core, pa, len);
     return this.writeAt(core, pa, src, srcOff, len, type);
   }
 
@@ -429,6 +490,7 @@ export class MemorySystem {
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
+    const l1v = this.vp !== null ? this.vp.l1[core]! : null;
     const bpc = this.cpuCfg.l1BytesPerCycle;
     let cycles = this.tlbCost(core, pa, len);
     const end = pa + len;
@@ -448,6 +510,7 @@ export class MemorySystem {
       } else {
         if (runLen > 0) {
           l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+          if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
           runLen = 0;
         }
         slot = this.l1Line(core, la, this.at(cycles), true);
@@ -457,7 +520,10 @@ export class MemorySystem {
       if (runLen > 0 && slot === prevSlot + 1) {
         runLen += n;
       } else {
-        if (runLen > 0) l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+        if (runLen > 0) {
+          l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+          if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
+        }
         runDstOff = off;
         runLen = n;
         runSrc = srcOff + (pos - pa);
@@ -467,7 +533,10 @@ export class MemorySystem {
       pos += n;
       la = lineEnd;
     }
-    if (runLen > 0) l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+    if (runLen > 0) {
+      l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+      if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
+    }
     return cycles;
   }
 
@@ -476,6 +545,7 @@ export class MemorySystem {
     this.check('cpuFill', core, pa, len);
     if (len === 0) return 0;
     this.begin(core);
+    this.stampCpuWrite(core, pa, len);
     if (type !== 'normal-wb') {
       // Uncached fills go through the scratch page, 4 KiB at a time.
       this.scratch.fill(byte & 0xff);
@@ -489,6 +559,7 @@ export class MemorySystem {
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
+    const l1v = this.vp !== null ? this.vp.l1[core]! : null;
     let cycles = this.tlbCost(core, pa, len);
     const end = pa + len;
     for (let pos = pa, la = pa - (pa % lb); pos < end; la += lb) {
@@ -498,6 +569,7 @@ export class MemorySystem {
       cycles += this.missCost + Math.ceil(n / this.cpuCfg.l1BytesPerCycle);
       const off = slot * lb + (pos - la);
       l1.data.fill(byte, off, off + n);
+      if (l1v !== null) l1v.fill(this.wvConst, off, off + n);
       pos += n;
     }
     return cycles;
@@ -513,9 +585,18 @@ export class MemorySystem {
     for (let done = 0; done < len; ) {
       const n = Math.min(len - done, chunk);
       this.base += this.readAt(core, srcPa + done, this.scratch, 0, n, srcType);
+      const vp = this.vp;
+      if (vp !== null) {
+        // A copy moves the versions it read: the destination holds the source's writes, not a new one.
+        vp.observer.cpuRead(core, srcPa + done, n, vp.read, 0);
+        vp.observer.cpuCopied(core, dstPa + done, n, vp.read, 0);
+        this.wvArr = vp.read;
+        this.wvBase = 0;
+      }
       this.base += this.writeAt(core, dstPa + done, this.scratch, 0, n, dstType);
       done += n;
     }
+    this.wvArr = null;
     return this.base;
   }
 
@@ -528,6 +609,7 @@ export class MemorySystem {
     for (let done = 0; done < len; ) {
       const n = Math.min(len - done, chunk);
       this.base += this.readAt(core, pa + done, this.scratch, 0, n, type);
+      if (this.vp !== null) this.vp.observer.cpuRead(core, pa + done, n, this.vp.read, 0);
       const words = n >>> 2;
       const w = this.scratchWords;
       for (let i = 0; i < words; i++) sum = (sum + w[i]!) | 0;
@@ -546,6 +628,7 @@ export class MemorySystem {
     // A core observes its own buffered stores: drain them before reading the same line.
     if (buf.overlaps(pa, len)) cycles += this.drainWc(core, this.at(0));
     (type === 'device' ? this.deviceMem : this.mem).read(pa, dst, dstOff, len);
+    if (this.vp !== null) this.vp.dramRead(pa, this.vp.read, 0, len);
     cycles += this.tlbCost(core, pa, len);
     return cycles + this.uncachedTime(pa, len, false, type, cycles);
   }
@@ -580,6 +663,7 @@ export class MemorySystem {
     const tlb = this.tlbCost(core, pa, len);
     if (type !== 'write-combine') {
       (type === 'device' ? this.deviceMem : this.mem).write(pa, src, srcOff, len);
+      if (this.vp !== null) this.writeVersionsToDram(pa, srcOff, len);
       return tlb + this.uncachedTime(pa, len, true, type, tlb);
     }
     const buf = this.wc[core]!;
@@ -588,6 +672,7 @@ export class MemorySystem {
     for (let pos = pa, la = pa - (pa % lb); pos < pa + len; la += lb) {
       const n = Math.min(la + lb, pa + len) - pos;
       if (!buf.empty && buf.lineAddr !== la) cycles += this.drainWc(core, this.at(cycles));
+      if (buf.versions !== null) this.writeVersions(buf.versions, pos - la, srcOff + (pos - pa), n);
       const full = buf.merge(la, pos - la, src, srcOff + (pos - pa), n);
       cycles += Math.ceil(n / 8);
       if (full) cycles += this.drainWc(core, this.at(cycles));
@@ -622,10 +707,16 @@ export class MemorySystem {
   // ------------------------------------------------------------ device accesses
 
   /** A DMA master reads memory; `mode` decides which caches it sees. Functional only. */
-  deviceRead(mode: CoherencyMode, pa: number, dst: Uint8Array, dstOff: number, len: number): void {
+  deviceRead(mode: CoherencyMode, pa: number, dst: Uint8Array, dstOff: number, len: number, master = 'device'): void {
     this.check('deviceRead', 0, pa, len, dst, dstOff);
+    const vp = this.vp;
+    if (vp !== null) vp.ensureRead(len);
     if (mode === 'none') {
       this.mem.read(pa, dst, dstOff, len);
+      if (vp !== null) {
+        vp.dramRead(pa, vp.read, 0, len);
+        vp.observer.deviceRead(master, pa, len, vp.read, 0);
+      }
       return;
     }
     if (mode !== 'acp' && mode !== 'ace-lite') throw new MemoryArgumentError(`MemorySystem.deviceRead: unknown coherency mode '${String(mode)}'`);
@@ -637,11 +728,13 @@ export class MemorySystem {
       const off = pos - la;
       const d = dstOff + (pos - pa);
       let from: Uint8Array | null = null;
+      let fromV: Uint32Array | null = null;
       let fromOff = 0;
       for (let c = 0; c < this.ncores && from === null; c++) {
         const s = this.l1d[c]!.lookup(la);
         if (s >= 0) {
           from = this.l1d[c]!.data;
+          if (vp !== null) fromV = vp.l1[c]!;
           fromOff = s * lb + off;
         }
       }
@@ -649,6 +742,7 @@ export class MemorySystem {
         const s2 = this.l2.peek(la);
         if (s2 >= 0) {
           from = this.l2.cache.data;
+          if (vp !== null) fromV = vp.l2;
           fromOff = s2 * lb + off;
         }
       }
@@ -657,20 +751,29 @@ export class MemorySystem {
       } else {
         if (runStart >= 0) {
           this.mem.read(runStart, dst, dstOff + (runStart - pa), pos - runStart);
+          if (vp !== null) vp.dramRead(runStart, vp.read, runStart - pa, pos - runStart);
           runStart = -1;
         }
         dst.set(from.subarray(fromOff, fromOff + n), d);
+        if (fromV !== null) vp!.read.set(fromV.subarray(fromOff, fromOff + n), pos - pa);
       }
       pos += n;
     }
-    if (runStart >= 0) this.mem.read(runStart, dst, dstOff + (runStart - pa), end - runStart);
+    if (runStart >= 0) {
+      this.mem.read(runStart, dst, dstOff + (runStart - pa), end - runStart);
+      if (vp !== null) vp.dramRead(runStart, vp.read, runStart - pa, end - runStart);
+    }
+    if (vp !== null) vp.observer.deviceRead(master, pa, len, vp.read, 0);
   }
 
   /** A DMA master writes memory; `mode` decides which caches are kept coherent. Functional only. */
-  deviceWrite(mode: CoherencyMode, pa: number, src: Uint8Array, srcOff: number, len: number): void {
+  deviceWrite(mode: CoherencyMode, pa: number, src: Uint8Array, srcOff: number, len: number, master = 'device'): void {
     this.check('deviceWrite', 0, pa, len, src, srcOff);
+    const vp = this.vp;
+    const version = vp !== null ? vp.observer.deviceWriteVersion(master, pa, len) : 0;
     if (mode === 'none') {
       this.mem.write(pa, src, srcOff, len);
+      if (vp !== null) vp.dramFill(pa, len, version);
       return;
     }
     if (mode !== 'acp' && mode !== 'ace-lite') throw new MemoryArgumentError(`MemorySystem.deviceWrite: unknown coherency mode '${String(mode)}'`);
@@ -692,6 +795,8 @@ export class MemorySystem {
       }
       if (mode === 'acp') {
         // ACP writes go through L2 (merged into a present line, else to DRAM).
+        this.l2.vSrc = null;
+        this.l2.vConst = version;
         this.l2.writePartial(la, pos - la, src, srcOff + (pos - pa), n, t);
       } else {
         const s2 = this.l2.peek(la);
@@ -705,11 +810,15 @@ export class MemorySystem {
       }
       if (runStart >= 0) {
         this.mem.write(runStart, src, srcOff + (runStart - pa), pos - runStart);
+        if (vp !== null) vp.dramFill(runStart, pos - runStart, version);
         runStart = -1;
       }
       pos += n;
     }
-    if (runStart >= 0) this.mem.write(runStart, src, srcOff + (runStart - pa), end - runStart);
+    if (runStart >= 0) {
+      this.mem.write(runStart, src, srcOff + (runStart - pa), end - runStart);
+      if (vp !== null) vp.dramFill(runStart, end - runStart, version);
+    }
   }
 
   // ------------------------------------------------------------ L1 maintenance
@@ -725,6 +834,16 @@ export class MemorySystem {
       this.l1WriteBack(core, slot, la, t);
       this.stats.linesCleaned++;
       cycles = this.l1Maint.writebackCycles;
+    } else if (op === OP_INV && st & LINE_DIRTY && this.vp !== null) {
+      // Dropping dirty data: show the observer what stays visible below (L2's copy, else DRAM).
+      const vp = this.vp;
+      const lb = this.lb;
+      const s2 = this.l2.peek(la);
+      if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1');
+      else {
+        vp.dramRead(la, vp.below, 0, lb);
+        vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.below, 0, 'L1');
+      }
     }
     if (op === OP_CLEAN) {
       this.history.record(la, LineEventKind.clean, 1, core, t);

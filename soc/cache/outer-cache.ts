@@ -6,6 +6,7 @@ import { Cache, LINE_DIRTY, LINE_VALID } from './cache.ts';
 import { LineEventKind } from './line-history.ts';
 import type { LineHistory } from './line-history.ts';
 import type { ReplacementKind } from './replacement.ts';
+import type { VersionPlanes } from './version-planes.ts';
 
 /** The atomic timing path below the caches (the Interconnect's `access`): returns the completion time. */
 export interface TimingPort {
@@ -99,6 +100,15 @@ export class OuterCache {
   /** Window of a background clean+invalidate by way, [start, end) ps, for erratum 727915. */
   bgStart = -1;
   bgEnd = -1;
+  /** Version planes while the coherency checker is attached (set by MemorySystem.attachObserver). */
+  vp: VersionPlanes | null = null;
+  /**
+   * Where the versions of the write in progress come from: a slab (an L1 line being written back) at
+   * `vOff`, or one version for every byte (a device write).
+   */
+  vSrc: Uint32Array | null = null;
+  vOff = 0;
+  vConst = 0;
   private readonly lb: number;
   private readonly snapTags: Int32Array;
   private readonly snapState: Uint8Array;
@@ -152,6 +162,7 @@ export class OuterCache {
     slot = c.victimSlot(la);
     if (c.state[slot] !== 0) this.evictSlot(slot, t);
     this.mem.read(la, c.data, slot * this.lb, this.lb);
+    if (this.vp !== null) this.vp.dramRead(la, this.vp.l2, slot * this.lb, this.lb);
     const done = this.timing.access(la, this.lb, false, t) + this.memFixedLatencyPs;
     c.install(slot, la, LINE_VALID);
     this.history?.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 2, -1, t);
@@ -182,6 +193,7 @@ export class OuterCache {
     if (this.cfg.workaround727915 === 'debug-ctrl') {
       // DEBUG_CTRL = 0x03: write-back and line-fill disabled, the store goes straight to DRAM.
       this.mem.write(la + off, src, srcOff, n);
+      if (this.vp !== null) this.versionsToDram(la + off, 0, n);
       this.timing.access(la + off, n, true, t);
       return true;
     }
@@ -207,6 +219,7 @@ export class OuterCache {
       c.state[slot] = LINE_VALID | LINE_DIRTY;
     }
     c.data.set(src, slot * this.lb);
+    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
   }
 
   /** Part of a line written by an ACP master: merged into L2 on a hit, else written to DRAM. */
@@ -216,10 +229,25 @@ export class OuterCache {
     const slot = c.lookup(la);
     if (slot >= 0) {
       c.data.set(src.subarray(srcOff, srcOff + n), slot * this.lb + off);
+      if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb + off, 0, n);
       c.state[slot] = LINE_VALID | LINE_DIRTY;
     } else {
       this.mem.write(la + off, src, srcOff, n);
+      if (this.vp !== null) this.versionsToDram(la + off, 0, n);
     }
+  }
+
+  /** Copies the versions of the write in progress (from index `i` of its source) into a plane. */
+  private versionsTo(dst: Uint32Array, dstOff: number, i: number, n: number): void {
+    const src = this.vSrc;
+    if (src !== null) dst.set(src.subarray(this.vOff + i, this.vOff + i + n), dstOff);
+    else dst.fill(this.vConst, dstOff, dstOff + n);
+  }
+
+  private versionsToDram(addr: number, i: number, n: number): void {
+    const vp = this.vp!;
+    if (this.vSrc !== null) vp.dramWrite(addr, this.vSrc, this.vOff + i, n);
+    else vp.dramFill(addr, n, this.vConst);
   }
 
   /** Evicts a valid slot, writing it to DRAM when dirty. */
@@ -236,6 +264,12 @@ export class OuterCache {
   }
 
   private writeBack(slot: number, la: number, t: Ps): void {
+    const vp = this.vp;
+    if (vp !== null) {
+      vp.dramRead(la, vp.below, 0, this.lb);
+      vp.observer.writeBack(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
+      vp.dramWrite(la, vp.l2, slot * this.lb, this.lb);
+    }
     this.mem.write(la, this.cache.data, slot * this.lb, this.lb);
     this.timing.access(la, this.lb, true, t);
     this.stats.writebacks++;
@@ -260,6 +294,11 @@ export class OuterCache {
     if (op === OP_CLEAN) {
       this.history?.record(la, LineEventKind.clean, 2, -1, t);
       return cycles;
+    }
+    if (op === OP_INV && dirty && this.vp !== null) {
+      const vp = this.vp;
+      vp.dramRead(la, vp.below, 0, this.lb);
+      vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
     }
     if (op === OP_FLUSH && !dirty && this.cfg.errata.e588369 && !this.cfg.workaround588369) {
       // Erratum 588369: the combined operation leaves a clean line valid.

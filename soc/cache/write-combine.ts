@@ -9,6 +9,8 @@ export class WriteCombineBuffer {
   readonly data: Uint8Array;
   /** 1 per byte written since the last drain. */
   readonly mask: Uint8Array;
+  /** Versions of the buffered bytes while the coherency checker is attached. */
+  versions: Uint32Array | null = null;
   constructor(readonly lineBytes: number) {
     this.data = new Uint8Array(lineBytes);
     this.mask = new Uint8Array(lineBytes);

@@ -1,18 +1,20 @@
-// What the memory system tells an observer (the coherency checker) about data as it moves. The memory
-// system carries a version per byte beside every byte of data (DRAM and each cache's slab): it asks the
-// observer which version a write stamps, copies versions with the data on fills, write-backs and
-// copies, and shows the observer what versions each read actually returned.
+// What the memory system tells an observer (the coherency checker) about data as it moves. When one is
+// attached, the memory system carries a version per byte beside every byte of data (DRAM, each cache's
+// slab, the write-combine buffers): it asks the observer which version a write stamps, copies versions
+// with the data on fills, write-backs and copies, and shows the observer the versions each read returned.
 
 export interface DataObserver {
   /** Version stamped on bytes the CPU writes (cpuWrite, cpuFill); the observer records the write. */
   cpuWriteVersion(core: number, pa: number, len: number): number;
+  /** A CPU memcpy wrote [pa, pa+len) with the versions it read from its source (no new version). */
+  cpuCopied(core: number, pa: number, len: number, versions: Uint32Array, off: number): void;
   /** Version stamped on bytes a device writes into memory at physical `pa`. */
   deviceWriteVersion(master: string, pa: number, len: number): number;
-  /** A CPU read returned these versions for [pa, pa+len). Not called for kernel-internal copies. */
+  /** A CPU read returned these versions for [pa, pa+len). */
   cpuRead(core: number, pa: number, len: number, versions: Uint32Array, off: number): void;
   /** A device read returned these versions. */
   deviceRead(master: string, pa: number, len: number, versions: Uint32Array, off: number): void;
-  /** A dirty line of `level` ('L1'/'L2') is about to be written back over memory holding `overwritten`. */
+  /** A dirty line of `level` ('L1'/'L2') is about to be written to DRAM over memory holding `overwritten`. */
   writeBack(lineAddr: number, len: number, incoming: Uint32Array, inOff: number, overwritten: Uint32Array, owOff: number, level: string): void;
   /** A dirty line is being dropped without write-back (invalidate): `memory` is what stays visible below it. */
   discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string): void;

@@ -1,0 +1,61 @@
+// The per-byte version planes that shadow the data of every store in the memory system while an observer
+// (the coherency checker) is attached: one Uint32Array per cache slab and write-combine buffer, a lazily
+// paged plane for DRAM, and the versions of the read in progress. Moved with the same TypedArray.set and
+// fill calls as the data they shadow, so a stale line carries the stale write's version.
+import { PagedArray } from '../memory/paged-array.ts';
+import type { DataObserver } from './data-observer.ts';
+
+export class VersionPlanes {
+  readonly l1: Uint32Array[];
+  readonly l2: Uint32Array;
+  readonly wc: Uint32Array[];
+  /** Versions returned by the read in progress, indexed from the read's first byte. */
+  read: Uint32Array;
+  /** Versions DRAM held under a line about to be overwritten or exposed. */
+  readonly below: Uint32Array;
+  private readonly dram: PagedArray<Uint32Array>;
+  private readonly dramBase: number;
+  private readonly dramEnd: number;
+
+  constructor(
+    readonly observer: DataObserver,
+    l1Slots: number,
+    l2Slots: number,
+    lineBytes: number,
+    cores: number,
+    dramBase: number,
+    dramSize: number,
+  ) {
+    this.l1 = Array.from({ length: cores }, () => new Uint32Array(l1Slots * lineBytes));
+    this.l2 = new Uint32Array(l2Slots * lineBytes);
+    this.wc = Array.from({ length: cores }, () => new Uint32Array(lineBytes));
+    this.read = new Uint32Array(4096);
+    this.below = new Uint32Array(lineBytes);
+    this.dram = new PagedArray((n) => new Uint32Array(n), dramBase, dramSize, 'versions');
+    this.dramBase = dramBase;
+    this.dramEnd = dramBase + dramSize;
+  }
+
+  /** Makes `read` hold at least `len` versions. */
+  ensureRead(len: number): void {
+    if (this.read.length < len) this.read = new Uint32Array(Math.max(len, this.read.length * 2));
+  }
+
+  private inDram(pa: number, len: number): boolean {
+    return pa >= this.dramBase && pa + len <= this.dramEnd;
+  }
+
+  /** DRAM's versions of [pa, pa+len) into dst (0 outside DRAM: MMIO carries no versions). */
+  dramRead(pa: number, dst: Uint32Array, off: number, len: number): void {
+    if (this.inDram(pa, len)) this.dram.read(pa, dst, off, len);
+    else dst.fill(0, off, off + len);
+  }
+
+  dramWrite(pa: number, src: Uint32Array, off: number, len: number): void {
+    if (this.inDram(pa, len)) this.dram.write(pa, src, off, len);
+  }
+
+  dramFill(pa: number, len: number, version: number): void {
+    if (this.inDram(pa, len)) this.dram.fill(pa, len, version);
+  }
+}
