@@ -58,12 +58,17 @@ export interface RemoveDeviceOp extends OpBase { op: 'remove_device'; dev: strin
 export interface InterruptOp extends OpBase { op: 'interrupt'; dev: string; irq?: number; name?: string }
 /** Recorded by the recorder: a violation found while running (the contract object, nested). */
 export interface ViolationOp extends OpBase { op: 'violation'; violation: Violation }
+/**
+ * dma_mmap_attrs: a user-space view `buf` of a coherent allocation, with the allocation's memory type;
+ * `cacheable: true` models a driver that remaps it with remap_pfn_range and cacheable attributes instead.
+ */
+export interface MmapOp extends OpBase { op: 'mmap'; dev: string; handle: string; buf: string; cacheable?: boolean }
 
 export type TraceOp =
   | DeviceOp | KmallocOp | KfreeOp | AllocPagesOp | FreePagesOp | CpuWriteOp | CpuRangeOp
   | MapSingleOp | UnmapSingleOp | MapResourceOp | MapSgOp | UnmapSgOp | MappingErrorOp
   | SyncSingleOp | SyncSgOp | AllocCoherentOp | FreeCoherentOp | DevWriteOp | DevReadOp
-  | WmbOp | DelayOp | RemoveDeviceOp | InterruptOp | ViolationOp;
+  | WmbOp | DelayOp | RemoveDeviceOp | InterruptOp | ViolationOp | MmapOp;
 export type OpName = TraceOp['op'];
 
 /** How a field is checked and encoded. */
@@ -132,6 +137,7 @@ export const OP_FIELDS: Readonly<Record<OpName, readonly FieldSpec[]>> = {
   unmap_resource: UNMAP_SINGLE,
   interrupt: [f('dev', 'name'), opt('irq', 'irq'), opt('name', 'text')],
   violation: [f('violation', 'violation')],
+  mmap: [f('dev', 'name'), f('handle', 'name'), f('buf', 'name'), opt('cacheable', 'bool')],
 };
 
 export const OP_NAMES: readonly OpName[] = Object.keys(OP_FIELDS) as OpName[];
