@@ -222,10 +222,10 @@ export class DmaDebug {
     if (dir !== entry.dir) {
       this.report('sync-dir-mismatch', dev, devAddr, size, `device driver syncs DMA memory with different direction [device address=${hex16(devAddr)}] [size=${size} bytes] [mapped with ${mapped}] [synced with ${synced}]`);
     }
-    if (toCpu && entry.dir !== DmaDirection.FROM_DEVICE && dir === DmaDirection.TO_DEVICE) {
+    if (toCpu && entry.dir !== DmaDirection.FROM_DEVICE && dir !== DmaDirection.TO_DEVICE) {
       this.report('sync-dir-mismatch', dev, devAddr, size, `device driver syncs device read-only DMA memory for cpu [device address=${hex16(devAddr)}] [size=${size} bytes] [mapped with ${mapped}] [synced with ${synced}]`);
     }
-    if (!toCpu && entry.dir !== DmaDirection.TO_DEVICE && dir === DmaDirection.FROM_DEVICE) {
+    if (!toCpu && entry.dir !== DmaDirection.TO_DEVICE && dir !== DmaDirection.FROM_DEVICE) {
       this.report('sync-dir-mismatch', dev, devAddr, size, `device driver syncs device write-only DMA memory to device [device address=${hex16(devAddr)}] [size=${size} bytes] [mapped with ${mapped}] [synced with ${synced}]`);
     }
   }
