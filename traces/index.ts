@@ -36,3 +36,5 @@ export type { ConvertResult, OutputFormat } from './convert.ts';
 export { PerfettoWriter, validateChromeTrace } from './perfetto.ts';
 export type { TrackId, Args, ChromeTraceCheck, PerfettoWriterOptions } from './perfetto.ts';
 export { benchMsgpackDecode, generateBenchOps } from './msgpack-bench.ts';
+export { Replayer, ReplayError, replayOps } from './replay.ts';
+export type { ReplayOptions, ReplayResult, OpCost, OpEvent } from './replay.ts';

@@ -83,6 +83,3 @@ export function benchDma(): DmaBenchResult {
   return { bounceVsSet, bounceVsSetCached, mapUnmapPairsPerSec: 1 / off, debugSlowdown: on / off };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(benchDma(), null, 2));
-}

@@ -7,8 +7,6 @@ import { configureLogging } from './logging.ts';
 import { runCommand } from './commands/run.ts';
 import { replayCommand } from './commands/replay.ts';
 import { convertCommand } from './commands/convert.ts';
-import { bugsCommand } from './commands/bugs.ts';
-import { minimizeCommand } from './commands/minimize.ts';
 import { benchCommand } from './commands/bench.ts';
 import { presetsCommand, strategiesCommand } from './commands/list.ts';
 import { VERSION } from './version.ts';
@@ -48,19 +46,6 @@ function buildCli(dispatch: (h: Handler, args: string[], opts: Options) => void)
     .command('convert <in> <out>', 'convert between ftrace text, JSONL and msgpack (output format from the extension)')
     .option('--devices <file>', 'JSON device map for ftrace imports')
     .action((input: string, out: string, opts: Options) => dispatch(convertCommand, [input, out], opts));
-
-  cli
-    .command('bugs [name]', 'run the catalog of reproduced real coherency bugs')
-    .option('--list', 'list the catalog')
-    .option('--seeds <n>', 'run each bug under N seeds and report in how many it reproduces')
-    .option('--json', 'print one JSON document on stdout')
-    .action((name: string | undefined, opts: Options) => dispatch(bugsCommand, name ? [name] : [], opts));
-
-  cli
-    .command('minimize <trace>', 'shrink a trace that shows a violation to a minimal one that still shows it')
-    .option('-o, --out <file>', 'output trace (default: stdout)')
-    .option('--kind <kind>', 'the violation kind to keep (default: the first one found)')
-    .action((trace: string, opts: Options) => dispatch(minimizeCommand, [trace], opts));
 
   cli
     .command('bench <what>', 'benchmarks: strategies | map | latency | host')
@@ -121,9 +106,23 @@ function reportError(err: unknown): number {
     printError(`dmasim: ${firstLine(e.message)}`);
     return ExitCode.badInput;
   }
+  // A file that cannot be opened is bad input too: name it and the reason.
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (errno !== undefined && FILE_ERRORS[errno] !== undefined) {
+    const path = (e as NodeJS.ErrnoException).path ?? '';
+    printError(`dmasim: ${path}: ${FILE_ERRORS[errno]}`);
+    return ExitCode.badInput;
+  }
   printError(`dmasim: internal error: ${e?.stack ?? String(err)}`);
   return ExitCode.internal;
 }
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a path component is not a directory',
+};
 
 function firstLine(text: string): string {
   const i = text.indexOf('\n');

@@ -12,9 +12,12 @@ export type EventId = number;
 
 const SLOT_LIMIT = 2 ** 22; // at most ~4M events pending at once
 const GEN_LIMIT = 2 ** 31; // a slot reused 2^31 times is retired, so ids stay unique below 2^53
-const FREE = 0;
-const PENDING = 1;
-const CANCELLED = 2;
+// Per-slot state: only cancellation is recorded. A slot whose generation matches an id is pending or a
+// tombstone (freeing a slot bumps its generation), so a push writes no state byte.
+const LIVE = 0;
+const CANCELLED = 1;
+// Generation of a retired slot: no id has it (ids are >= 0), so cancel always rejects it.
+const RETIRED_GEN = -1;
 
 /** Thrown when more than 2^22 events are pending at the same time. */
 export class EventQueueFullError extends RangeError {
@@ -70,6 +73,7 @@ export class EventQueue {
     this.gens = new Int32Array(cap);
     this.states = new Uint8Array(cap);
     this.freeSlots = new Int32Array(cap);
+    this.hTime[0] = NaN; // empty heap: headTime reads NaN without checking the size
   }
 
   /** Events scheduled and not yet fired or cancelled. */
@@ -90,7 +94,6 @@ export class EventQueue {
     // through a LIFO free list) avoids a GC write barrier per event.
     if (this.handlers[slot] !== handler) this.handlers[slot] = handler;
     this.args[slot] = arg;
-    this.states[slot] = PENDING;
 
     if (this.heapSize === this.hTime.length) this.growHeap();
     this.prios[slot] = priority;
@@ -119,7 +122,7 @@ export class EventQueue {
     if (!(id >= 0) || !Number.isInteger(id)) return false;
     const slot = id % SLOT_LIMIT;
     const gen = (id - slot) / SLOT_LIMIT;
-    if (slot >= this.slotsUsed || this.gens[slot] !== gen || this.states[slot] !== PENDING) return false;
+    if (slot >= this.slotsUsed || this.gens[slot] !== gen || this.states[slot] !== LIVE) return false;
     this.states[slot] = CANCELLED;
     this.handlers[slot] = undefined; // let the handler be collected now
     this.cancelledCount++;
@@ -153,11 +156,44 @@ export class EventQueue {
     return true;
   }
 
+  /**
+   * Time of the earliest pending event, or NaN when none is pending, so `!(headTime() <= limit)` tests
+   * both "empty" and "later" in one comparison. With `popSlot` it is Simulator.run's allocation-free,
+   * field-write-free pop.
+   */
+  headTime(): number {
+    if (this.cancelledCount !== 0) this.dropCancelledTop();
+    return this.hTime[0]!;
+  }
+
+  /**
+   * Removes the earliest event (the queue must not be empty; call `headTime` first) and returns its slot;
+   * read it with `handlerOf`/`argOf` before pushing again (a push may reuse the slot).
+   */
+  popSlot(): number {
+    const slot = this.hSlot[0]!;
+    this.removeRoot();
+    this.releaseSlot(slot);
+    return slot;
+  }
+
+  /** The handler of a slot just returned by `popSlot`. */
+  handlerOf(slot: number): EventHandler | undefined {
+    return this.handlers[slot];
+  }
+
+  /** The arg of a slot just returned by `popSlot`. */
+  argOf(slot: number): number {
+    return this.args[slot]!;
+  }
+
   /** Removes every event. Outstanding ids become stale (cancel returns false). */
   clear(): void {
     for (let i = 0; i < this.heapSize; i++) this.releaseSlot(this.hSlot[i]!);
     this.handlers.fill(undefined);
+    this.states.fill(LIVE);
     this.heapSize = 0;
+    this.hTime[0] = NaN;
     this.cancelledCount = 0;
     this.handler = undefined;
   }
@@ -166,6 +202,7 @@ export class EventQueue {
     while (this.heapSize > 0) {
       const slot = this.hSlot[0]!;
       if (this.states[slot] !== CANCELLED) return;
+      this.states[slot] = LIVE;
       this.removeRoot();
       this.releaseSlot(slot);
       this.cancelledCount--;
@@ -177,9 +214,12 @@ export class EventQueue {
    * pending events); cancel and clear drop it at once.
    */
   private releaseSlot(slot: number): void {
-    this.states[slot] = FREE;
     const gen = this.gens[slot]! + 1;
-    if (gen >= GEN_LIMIT) return; // retired: its ids were all handed out, so it is never reused
+    if (gen >= GEN_LIMIT) {
+      // Retired: its ids were all handed out, so it is never reused (and no id matches RETIRED_GEN).
+      this.gens[slot] = RETIRED_GEN;
+      return;
+    }
     // A new generation makes every id of the old event stale.
     this.gens[slot] = gen;
     this.freeSlots[this.freeTop++] = slot;
@@ -188,7 +228,10 @@ export class EventQueue {
   /** Removes the root: the last entry fills the hole and sifts down. */
   private removeRoot(): void {
     const n = --this.heapSize;
-    if (n === 0) return;
+    if (n === 0) {
+      this.hTime[0] = NaN;
+      return;
+    }
     this.siftDown(0, n, this.hTime[n]!, this.hSlot[n]!);
   }
 
@@ -232,6 +275,7 @@ export class EventQueue {
     for (let i = 0; i < this.heapSize; i++) {
       const slot = hSlot[i]!;
       if (this.states[slot] === CANCELLED) {
+        this.states[slot] = LIVE;
         this.releaseSlot(slot);
         continue;
       }
@@ -241,6 +285,7 @@ export class EventQueue {
     }
     this.heapSize = n;
     this.cancelledCount = 0;
+    if (n === 0) hTime[0] = NaN;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, n, hTime[i]!, hSlot[i]!);
   }
 

@@ -114,18 +114,21 @@ export class Simulator {
     this.stopRequested = false;
     const q = this.queue;
     try {
-      while (q.popUntil(until)) {
-        this._now = q.time;
-        const h = q.handler!;
+      for (;;) {
+        const t = q.headTime();
+        if (!(t <= until)) break; // NaN (empty) or later than until
+        // Handler and arg are read before the event runs: its own posts may reuse the freed slot.
+        const slot = q.popSlot();
+        this._now = t;
+        const h = q.handlerOf(slot)!;
         if (typeof h === 'function') h();
-        else h.onEvent(q.arg);
+        else h.onEvent(q.argOf(slot));
         if (this.stopRequested) return;
       }
       if (until !== Infinity) this._now = until;
     } finally {
       this.running = false;
       this.stopRequested = false;
-      q.handler = undefined;
     }
   }
 

@@ -1,0 +1,43 @@
+// `dmasim bench strategies|map|latency|host`.
+import { runHostBench, formatHostBench } from '../../../bench/host/index.ts';
+import { runLatencyBench } from '../../../bench/latency.ts';
+import { printError, printJson, printText } from '../output.ts';
+import { UsageError } from '../errors.ts';
+import { seedOption, socOption } from '../common.ts';
+
+const WHAT = ['strategies', 'map', 'latency', 'host'] as const;
+
+export async function benchCommand(args: string[], opts: Record<string, unknown>): Promise<number> {
+  const what = args[0]!;
+  switch (what) {
+    case 'host':
+      return benchHost(opts);
+    case 'latency':
+      return benchLatency(opts);
+    default:
+      throw new UsageError(`bench: expected one of ${WHAT.join(', ')}, got "${what}"`);
+  }
+}
+
+async function benchHost(opts: Record<string, unknown>): Promise<number> {
+  const report = await runHostBench({ quick: opts['quick'] === true, onGroup: (g) => printError(`dmasim: bench host: ${g}…`) });
+  if (opts['json']) printJson(report);
+  else printText(formatHostBench(report));
+  return 0;
+}
+
+async function benchLatency(opts: Record<string, unknown>): Promise<number> {
+  const soc = socOption(opts['soc']) ?? 'exynos4412';
+  const seed = seedOption(opts['seed']);
+  const r = runLatencyBench(soc, seed !== undefined ? { seed } : {});
+  if (opts['json']) printJson(r);
+  else {
+    printText([`lat_mem_rd-style ${r.pattern} chase on ${r.soc} (seed ${r.seed}): load-to-use latency`, '  working set     cycles        ns',
+      ...r.points.map((p) => `  ${formatBytes(p.bytes).padStart(11)} ${p.cycles.toFixed(1).padStart(10)} ${p.ns.toFixed(1).padStart(9)}`)].join('\n'));
+  }
+  return 0;
+}
+
+function formatBytes(b: number): string {
+  return b >= 1 << 20 ? `${b / (1 << 20)} MiB` : `${b / 1024} KiB`;
+}

@@ -1,0 +1,34 @@
+// `dmasim run [scenario]`: a built-in scenario (default camera-audio), a human summary or --json.
+import { runScenario, scenarioNames } from '../../../devices/scenarios/index.ts';
+import { formatSummary } from '../../../devices/scenarios/summary.ts';
+import { printJson, printText } from '../output.ts';
+import { numberOption, choiceOption } from '../options.ts';
+import { seedOption, socOption, strategyOption, violationExit } from '../common.ts';
+import { createProgress } from '../progress.ts';
+
+/** 2^53 ps is about 9007 simulated seconds: the time limit of the kernel. */
+const MAX_SECONDS = 9000;
+
+export async function runCommand(args: string[], opts: Record<string, unknown>): Promise<number> {
+  const scenario = choiceOption('scenario', args[0] ?? 'camera-audio', scenarioNames())!;
+  const seconds = numberOption('--seconds', opts['seconds'], 0.001, MAX_SECONDS) ?? 2;
+  const strategy = strategyOption(opts['strategy']);
+  const soc = socOption(opts['soc']);
+  const seed = seedOption(opts['seed']);
+  const progress = createProgress(scenario, opts['progress'] !== false && opts['json'] !== true);
+  let result;
+  try {
+    result = runScenario(scenario, {
+      seconds,
+      ...(strategy !== undefined ? { strategy } : {}),
+      ...(soc !== undefined ? { soc } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (opts['json']) printJson(result);
+  else printText(formatSummary(result));
+  return violationExit(result.violations.length, opts['strict']);
+}
