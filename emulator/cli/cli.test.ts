@@ -1,0 +1,81 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+// The command is tested as users run it: the esbuild bundle, spawned, with its stdout, stderr and exit code.
+const root = resolve(import.meta.dirname, '../..');
+let bin = '';
+const dir = mkdtempSync(join(tmpdir(), 'dmasim-cli-'));
+
+beforeAll(async () => {
+  // Packages stay external as in build.mjs; a node_modules link lets the bundle resolve them.
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  bin = join(dir, 'dmasim.mjs');
+  await build({ entryPoints: [join(root, 'emulator/cli/main.ts')], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+}, 60_000);
+
+function dmasim(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1', DMASIM_LOG: 'silent' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const fixture = (name: string) => join(root, 'traces/fixtures', name);
+
+describe('dmasim command', () => {
+  it('lists presets and strategies', () => {
+    expect(dmasim('presets').out).toMatch(/^exynos4412 /m);
+    const s = JSON.parse(dmasim('strategies', '--json').out) as { strategies: { name: string }[] };
+    expect(s.strategies.map((x) => x.name)).toEqual(expect.arrayContaining(['direct', 'coherent', 'wc', 'dmabounce', 'swiotlb', 'iommu-strict', 'iommu-lazy', 'acp', 'ace-lite']));
+  });
+
+  it('replay --json prints exactly one JSON document with the contract fields', () => {
+    const r = dmasim('replay', fixture('tx-missing-clean.jsonl'), '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as Record<string, unknown>;
+    for (const k of ['trace', 'format', 'soc', 'strategy', 'seed', 'ops', 'skipped', 'simulatedNs', 'hostMs', 'violations', 'stats']) expect(doc).toHaveProperty(k);
+    expect((doc['violations'] as { kind: string }[]).map((v) => v.kind)).toContain('stale-device-read');
+  });
+
+  it('--strict exits 1 when violations are found, 0 when none', () => {
+    expect(dmasim('replay', fixture('tx-missing-clean.jsonl'), '--strict').code).toBe(1);
+    expect(dmasim('replay', fixture('tx-rx-correct.jsonl'), '--strict').code).toBe(0);
+  });
+
+  it('bad input exits 2 with one line naming where and what was expected', () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"dmasim":"trace","version":1}\n{"op":"map_single","dev":"d","buf":"b","offset":0,"size":4096,"dir":"TO_DEV","handle":"h"}\n');
+    for (const [args, pattern] of [
+      [['replay', bad], /bad\.jsonl:2: .*TO_DEVICE, FROM_DEVICE or BIDIRECTIONAL/],
+      [['replay', join(dir, 'missing.jsonl')], /missing\.jsonl: no such file/],
+      [['run', '--seconds', 'x'], /--seconds: expected a number/],
+      [['run', '--strategy', 'nope'], /--strategy: expected one of/],
+      [['run', '--soc', 'exynos9'], /--soc: expected one of/],
+      [['frobnicate'], /unknown command/],
+      [['bench', 'nothing'], /bench: expected one of/],
+    ] as const) {
+      const r = dmasim(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(pattern);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('converts JSONL to msgpack and replays it with the same result', () => {
+    const out = join(dir, 'x.msgpack');
+    expect(dmasim('convert', fixture('tx-rx-correct.jsonl'), out).code).toBe(0);
+    const a = JSON.parse(dmasim('replay', fixture('tx-rx-correct.jsonl'), '--json').out) as Record<string, unknown>;
+    const b = JSON.parse(dmasim('replay', out, '--json').out) as Record<string, unknown>;
+    for (const k of ['ops', 'simulatedNs', 'violations', 'seed']) expect(b[k]).toEqual(a[k]);
+  });
+
+  it('run --json on a short window gives the scenario contract', () => {
+    const r = dmasim('run', '--seconds', '0.05', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as Record<string, unknown>;
+    for (const k of ['scenario', 'soc', 'strategy', 'seed', 'simulatedNs', 'hostMs', 'frames', 'framesDropped', 'framesCorrupt', 'periods', 'xruns', 'violations', 'stats']) expect(doc).toHaveProperty(k);
+  });
+});
