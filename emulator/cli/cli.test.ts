@@ -78,4 +78,14 @@ describe('dmasim command', () => {
     const doc = JSON.parse(r.out) as Record<string, unknown>;
     for (const k of ['scenario', 'soc', 'strategy', 'seed', 'simulatedNs', 'hostMs', 'frames', 'framesDropped', 'framesCorrupt', 'periods', 'xruns', 'violations', 'stats']) expect(doc).toHaveProperty(k);
   });
+
+  it('bench map prints the kernel tool's three lines, and accepts its negative node default', () => {
+    const r = dmasim('bench', 'map', '-n', '-1', '-g', '4', '-d', '2', '--iterations', '50');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').filter((l) => !l.startsWith('#'));
+    expect(lines[0]).toMatch(/^dma mapping benchmark: threads:1 seconds:20 node:-1 dir:FROM_DEVICE granule: 4$/);
+    expect(lines[1]).toMatch(/^average map latency\(us\):\d+\.\d standard deviation:\d+\.\d$/);
+    expect(lines[2]).toMatch(/^average unmap latency\(us\):\d+\.\d standard deviation:\d+\.\d$/);
+    expect(dmasim('bench', 'map', '-t', '0').code).toBe(2);
+  });
 });

@@ -62,6 +62,8 @@ function buildCli(dispatch: (h: Handler, args: string[], opts: Options) => void)
     .option('-d <dir>', 'map: direction 0 BIDIRECTIONAL, 1 TO_DEVICE, 2 FROM_DEVICE (0)')
     .option('-b <bits>', 'map: DMA address bits (32)')
     .option('-x <ns>', 'map: transfer delay in ns (0)')
+    .option('--iterations <n>', 'map: loops per thread (cap; the kernel runs for -s seconds)')
+    .option('--coherency <mode>', 'map: the device\'s coherency: none, acp, ace-lite')
     .allowUnknownOptions()
     .action((what: string, opts: Options) => dispatch(benchCommand, [what], opts));
 
@@ -81,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     pending = handler(args, opts);
   });
   try {
-    const parsed = cli.parse(['node', 'dmasim', ...argv], { run: false });
+    const parsed = cli.parse(['node', 'dmasim', ...joinNegativeValues(argv)], { run: false });
     configureLogging(parsed.options['logLevel']);
     if (parsed.options['help'] || parsed.options['version']) return ExitCode.ok;
     if (!cli.matchedCommand) {
@@ -115,6 +117,20 @@ function reportError(err: unknown): number {
   }
   printError(`dmasim: internal error: ${e?.stack ?? String(err)}`);
   return ExitCode.internal;
+}
+
+/** `-n -1` (dma_map_benchmark's node default) would read `-1` as a flag: keep a negative number with its option. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^-{1,2}[A-Za-z][\w-]*$/.test(a) && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 const FILE_ERRORS: Record<string, string> = {

@@ -15,9 +15,10 @@ const GEN_LIMIT = 2 ** 31; // a slot reused 2^31 times is retired, so ids stay u
 // Per-slot state: only cancellation is recorded. A slot whose generation matches an id is pending or a
 // tombstone (freeing a slot bumps its generation), so a push writes no state byte.
 const LIVE = 0;
+// Seq of a slot that never held an event: tells a made-up id from a real one (seqs are >= 0).
+const NEVER_USED = -1;
+const SLOT_FIELDS = 4; // slotData record: [arg, seq, priority, generation]
 const CANCELLED = 1;
-// Generation of a retired slot: no id has it (ids are >= 0), so cancel always rejects it.
-const RETIRED_GEN = -1;
 
 /** Thrown when more than 2^22 events are pending at the same time. */
 export class EventQueueFullError extends RangeError {
@@ -46,16 +47,16 @@ export class EventQueue {
 
   // Slot table.
   private handlers: (EventHandler | undefined)[];
-  private args: Float64Array;
+  // Per-slot record of SLOT_FIELDS Float64s (arg, seq, priority, generation): one array and one cache
+  // line per event instead of four.
+  private slotData: Float64Array;
   // Tie-breakers live with the slot, not in the heap: sifting moves only (time, slot), and priority/seq
   // are read only when two times are equal.
-  private prios: Int32Array;
-  private seqs: Float64Array;
-  private gens: Int32Array;
   private states: Uint8Array;
   private freeSlots: Int32Array;
+  // Every slot not holding an event is on this stack, fresh ones included (added when the table grows),
+  // so push takes a slot without a second path.
   private freeTop = 0;
-  private slotsUsed = 0;
 
   /** Filled by `popUntil`: the popped event's time, handler and arg (no object per pop). */
   time: Ps = 0;
@@ -66,13 +67,12 @@ export class EventQueue {
     const cap = Math.max(16, initialCapacity | 0);
     this.hTime = new Float64Array(cap);
     this.hSlot = new Int32Array(cap);
-    this.prios = new Int32Array(cap);
-    this.seqs = new Float64Array(cap);
+    this.slotData = new Float64Array(cap * SLOT_FIELDS);
+    this.markNeverUsed(0, cap);
     this.handlers = new Array<EventHandler | undefined>(cap).fill(undefined);
-    this.args = new Float64Array(cap);
-    this.gens = new Int32Array(cap);
     this.states = new Uint8Array(cap);
     this.freeSlots = new Int32Array(cap);
+    this.addFreshSlots(0, cap);
     this.hTime[0] = NaN; // empty heap: headTime reads NaN without checking the size
   }
 
@@ -83,46 +83,46 @@ export class EventQueue {
 
   /** Adds an event; `time` and `priority` must already be validated (integer ps, int32 priority). */
   push(time: Ps, priority: number, handler: EventHandler, arg: number): EventId {
-    let slot: number;
-    if (this.freeTop > 0) {
-      slot = this.freeSlots[--this.freeTop]!;
-    } else {
-      if (this.slotsUsed === this.args.length) this.growSlots();
-      slot = this.slotsUsed++;
-    }
+    // Kept small on purpose: V8 inlines run -> onEvent -> post -> push -> siftDown into one optimised
+    // loop only while their bytecode fits its cumulative inlining budget; rare work sits in other methods.
+    if (this.freeTop === 0) this.growSlots();
+    const slot = this.freeSlots[--this.freeTop]!;
     // Skipping the store when the slot already holds this handler (the usual case: one target reposting
     // through a LIFO free list) avoids a GC write barrier per event.
     if (this.handlers[slot] !== handler) this.handlers[slot] = handler;
-    this.args[slot] = arg;
-
-    if (this.heapSize === this.hTime.length) this.growHeap();
-    this.prios[slot] = priority;
-    this.seqs[slot] = this.nextSeq++;
+    const rec = slot * SLOT_FIELDS;
+    const data = this.slotData;
+    data[rec] = arg;
+    data[rec + 1] = this.nextSeq++;
+    data[rec + 2] = priority;
+    // The heap never outgrows the slot table (one entry per slot in use), so it needs no check here.
+    let i = this.heapSize++;
     const hTime = this.hTime;
     const hSlot = this.hSlot;
-    const prios = this.prios;
     // Sift up with a hole: parents later than the new event move down one level.
-    let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pt = hTime[parent]!;
       // The new event has the largest seq, so on a (time, priority) tie the parent stays above.
-      if (pt < time || (pt === time && prios[hSlot[parent]!]! <= priority)) break;
+      if (pt < time || (pt === time && data[hSlot[parent]! * SLOT_FIELDS + 2]! <= priority)) break;
       hTime[i] = pt;
       hSlot[i] = hSlot[parent]!;
       i = parent;
     }
     hTime[i] = time;
     hSlot[i] = slot;
-    return this.gens[slot]! * SLOT_LIMIT + slot;
+    return data[rec + 3]! * SLOT_LIMIT + slot;
   }
 
   /** Cancels a pending event. Returns false if it already fired, was cancelled, or never existed. */
   cancel(id: EventId): boolean {
-    if (!(id >= 0) || !Number.isInteger(id)) return false;
+    if (!(id >= 0) || !Number.isSafeInteger(id)) return false; // also rejects retired generation 2^31
     const slot = id % SLOT_LIMIT;
     const gen = (id - slot) / SLOT_LIMIT;
-    if (slot >= this.slotsUsed || this.gens[slot] !== gen || this.states[slot] !== LIVE) return false;
+    if (slot >= this.states.length) return false;
+    const rec = slot * SLOT_FIELDS;
+    if (this.slotData[rec + 1] === NEVER_USED) return false; // no such id was issued
+    if (this.slotData[rec + 3] !== gen || this.states[slot] !== LIVE) return false;
     this.states[slot] = CANCELLED;
     this.handlers[slot] = undefined; // let the handler be collected now
     this.cancelledCount++;
@@ -151,7 +151,7 @@ export class EventQueue {
     this.removeRoot();
     this.time = t;
     this.handler = this.handlers[slot];
-    this.arg = this.args[slot]!;
+    this.arg = this.slotData[slot * SLOT_FIELDS]!;
     this.releaseSlot(slot);
     return true;
   }
@@ -171,9 +171,17 @@ export class EventQueue {
    * read it with `handlerOf`/`argOf` before pushing again (a push may reuse the slot).
    */
   popSlot(): number {
-    const slot = this.hSlot[0]!;
-    this.removeRoot();
-    this.releaseSlot(slot);
+    const hTime = this.hTime;
+    const hSlot = this.hSlot;
+    const slot = hSlot[0]!;
+    const n = --this.heapSize;
+    if (n === 0) hTime[0] = NaN;
+    else this.siftDown(0, n, hTime[n]!, hSlot[n]!);
+    // releaseSlot written out (it would cost a call's worth of inlining budget).
+    const genAt = slot * SLOT_FIELDS + 3;
+    const gen = this.slotData[genAt]! + 1;
+    this.slotData[genAt] = gen;
+    if (gen < GEN_LIMIT) this.freeSlots[this.freeTop++] = slot;
     return slot;
   }
 
@@ -184,7 +192,7 @@ export class EventQueue {
 
   /** The arg of a slot just returned by `popSlot`. */
   argOf(slot: number): number {
-    return this.args[slot]!;
+    return this.slotData[slot * SLOT_FIELDS]!;
   }
 
   /** Removes every event. Outstanding ids become stale (cancel returns false). */
@@ -214,15 +222,12 @@ export class EventQueue {
    * pending events); cancel and clear drop it at once.
    */
   private releaseSlot(slot: number): void {
-    const gen = this.gens[slot]! + 1;
-    if (gen >= GEN_LIMIT) {
-      // Retired: its ids were all handed out, so it is never reused (and no id matches RETIRED_GEN).
-      this.gens[slot] = RETIRED_GEN;
-      return;
-    }
-    // A new generation makes every id of the old event stale.
-    this.gens[slot] = gen;
-    this.freeSlots[this.freeTop++] = slot;
+    // A new generation makes every id of the old event stale. At generation 2^31 the slot is retired
+    // (never reused) instead; cancel rejects that generation, so no id can match it.
+    const genAt = slot * SLOT_FIELDS + 3;
+    const gen = this.slotData[genAt]! + 1;
+    this.slotData[genAt] = gen;
+    if (gen < GEN_LIMIT) this.freeSlots[this.freeTop++] = slot;
   }
 
   /** Removes the root: the last entry fills the hole and sifts down. */
@@ -237,9 +242,12 @@ export class EventQueue {
 
   /** Whether slot a's event goes before slot b's when their times are equal. */
   private tieBefore(a: number, b: number): boolean {
-    const pa = this.prios[a]!;
-    const pb = this.prios[b]!;
-    return pa < pb || (pa === pb && this.seqs[a]! < this.seqs[b]!);
+    const data = this.slotData;
+    const ra = a * SLOT_FIELDS;
+    const rb = b * SLOT_FIELDS;
+    const pa = data[ra + 2]!;
+    const pb = data[rb + 2]!;
+    return pa < pb || (pa === pb && data[ra + 1]! < data[rb + 1]!);
   }
 
   /** Places the entry (t, sl) at hole `i` of a heap of `n` entries, moving smaller children up. */
@@ -289,8 +297,8 @@ export class EventQueue {
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, n, hTime[i]!, hSlot[i]!);
   }
 
-  private growHeap(): void {
-    const cap = this.hTime.length * 2;
+  /** Gives the heap room for `cap` entries (as many as there are slots). */
+  private growHeap(cap: number): void {
     const t = new Float64Array(cap);
     t.set(this.hTime);
     this.hTime = t;
@@ -300,21 +308,13 @@ export class EventQueue {
   }
 
   private growSlots(): void {
-    const old = this.args.length;
+    const old = this.states.length;
     if (old >= SLOT_LIMIT) throw new EventQueueFullError();
     const cap = Math.min(old * 2, SLOT_LIMIT);
-    const a = new Float64Array(cap);
-    a.set(this.args);
-    this.args = a;
-    const pr = new Int32Array(cap);
-    pr.set(this.prios);
-    this.prios = pr;
-    const sq = new Float64Array(cap);
-    sq.set(this.seqs);
-    this.seqs = sq;
-    const g = new Int32Array(cap);
-    g.set(this.gens);
-    this.gens = g;
+    const d = new Float64Array(cap * SLOT_FIELDS);
+    d.set(this.slotData);
+    this.slotData = d;
+    this.markNeverUsed(old, cap);
     const st = new Uint8Array(cap);
     st.set(this.states);
     this.states = st;
@@ -322,5 +322,16 @@ export class EventQueue {
     f.set(this.freeSlots);
     this.freeSlots = f;
     for (let i = old; i < cap; i++) this.handlers.push(undefined);
+    this.addFreshSlots(old, cap);
+    this.growHeap(cap);
+  }
+
+  private markNeverUsed(from: number, to: number): void {
+    for (let slot = from; slot < to; slot++) this.slotData[slot * SLOT_FIELDS + 1] = NEVER_USED;
+  }
+
+  /** Puts slots [from, to) on the free stack, lowest on top so ids start at slot 0. */
+  private addFreshSlots(from: number, to: number): void {
+    for (let slot = to - 1; slot >= from; slot--) this.freeSlots[this.freeTop++] = slot;
   }
 }

@@ -14,3 +14,4 @@ export { Stats, Counter, Histogram, StatsError, EXACT_SAMPLE_CAP } from './stats
 export type { HistogramSummary, StatsJSON } from './stats.ts';
 export { createLogger, rootLogger, childLogger, resolveLogLevel, LogLevelError } from './log.ts';
 export type { Logger, LogLevel, LoggerOptions } from './log.ts';
+export type { Tracer, TraceTrack, TraceArgs } from './tracer.ts';

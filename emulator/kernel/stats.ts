@@ -34,6 +34,13 @@ const BUCKETS = SUB + (MAX_EXP - SUB_BITS) * SUB;
 
 function bucketOf(v: number): number {
   if (v < SUB) return Math.floor(v);
+  if (v < 4294967296) {
+    // Integer fast path (every latency in ps fits): the same buckets, without pow/log/division:
+    // floor(v / 2^(e-6)) == floor(v) >>> (e-6), and that lies in [64, 128) by the choice of e.
+    const iv = v >>> 0;
+    const e = 31 - Math.clz32(iv);
+    return SUB + (e - SUB_BITS) * SUB + ((iv >>> (e - SUB_BITS)) - SUB);
+  }
   if (v >= 2 ** MAX_EXP) return BUCKETS - 1;
   const e = v < 4294967296 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
   // Math.log2 may round up at exact powers of two; keep the sub-bucket index in range.

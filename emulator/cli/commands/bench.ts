@@ -1,6 +1,7 @@
 // `dmasim bench strategies|map|latency|host`.
 import { runHostBench, formatHostBench } from '../../../bench/host/index.ts';
 import { runLatencyBench } from '../../../bench/latency.ts';
+import { parseMapBenchArgs, runMapBench, formatMapBenchReport, mapBenchJson } from '../../../bench/map/index.ts';
 import { printError, printJson, printText } from '../output.ts';
 import { UsageError } from '../errors.ts';
 import { seedOption, socOption } from '../common.ts';
@@ -14,6 +15,8 @@ export async function benchCommand(args: string[], opts: Record<string, unknown>
       return benchHost(opts);
     case 'latency':
       return benchLatency(opts);
+    case 'map':
+      return benchMap(opts);
     default:
       throw new UsageError(`bench: expected one of ${WHAT.join(', ')}, got "${what}"`);
   }
@@ -35,6 +38,13 @@ async function benchLatency(opts: Record<string, unknown>): Promise<number> {
     printText([`lat_mem_rd-style ${r.pattern} chase on ${r.soc} (seed ${r.seed}): load-to-use latency`, '  working set     cycles        ns',
       ...r.points.map((p) => `  ${formatBytes(p.bytes).padStart(11)} ${p.cycles.toFixed(1).padStart(10)} ${p.ns.toFixed(1).padStart(9)}`)].join('\n'));
   }
+  return 0;
+}
+
+async function benchMap(opts: Record<string, unknown>): Promise<number> {
+  const r = runMapBench(parseMapBenchArgs(opts));
+  if (opts['json']) printJson(mapBenchJson(r));
+  else printText(formatMapBenchReport(r));
   return 0;
 }
 
