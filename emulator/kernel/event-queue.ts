@@ -15,10 +15,9 @@ const GEN_LIMIT = 2 ** 31; // a slot reused 2^31 times is retired, so ids stay u
 // Per-slot state: only cancellation is recorded. A slot whose generation matches an id is pending or a
 // tombstone (freeing a slot bumps its generation), so a push writes no state byte.
 const LIVE = 0;
+const CANCELLED = 1;
 // Seq of a slot that never held an event: tells a made-up id from a real one (seqs are >= 0).
 const NEVER_USED = -1;
-const SLOT_FIELDS = 4; // slotData record: [arg, seq, priority, generation]
-const CANCELLED = 1;
 
 /** Thrown when more than 2^22 events are pending at the same time. */
 export class EventQueueFullError extends RangeError {
@@ -35,6 +34,8 @@ export class EventQueueFullError extends RangeError {
  * the heap's slot column; a cancelled event stays in the heap as a tombstone (its slot is marked
  * CANCELLED and only freed when it reaches the top), so a slot is never reused while the heap still
  * refers to it and a stale id can never hit a newer event (the generation in the id differs).
+ * Simulator.run pops with `takeRoot`, which leaves the fired entry at the root: a handler's first post
+ * replaces it with one sift-down (no separate sift-up); every other operation removes it first.
  */
 export class EventQueue {
   // Heap columns, one entry per scheduled (pending or cancelled) event.
@@ -44,14 +45,19 @@ export class EventQueue {
   private nextSeq = 0;
   // Pending events = heapSize - cancelledCount (no separate live counter to update per event).
   private cancelledCount = 0;
+  // Set by takeRoot: the root entry has been delivered but still sits at the top. The next push drops
+  // its event straight into the root and sifts down once (the usual "handler schedules its successor"
+  // step costs one sift instead of a sift-down plus a sift-up); anything else removes it first (settle).
+  private rootFired = false;
 
   // Slot table.
   private handlers: (EventHandler | undefined)[];
-  // Per-slot record of SLOT_FIELDS Float64s (arg, seq, priority, generation): one array and one cache
-  // line per event instead of four.
-  private slotData: Float64Array;
+  private args: Float64Array;
   // Tie-breakers live with the slot, not in the heap: sifting moves only (time, slot), and priority/seq
   // are read only when two times are equal.
+  private prios: Int32Array;
+  private seqs: Float64Array;
+  private gens: Int32Array;
   private states: Uint8Array;
   private freeSlots: Int32Array;
   // Every slot not holding an event is on this stack, fresh ones included (added when the table grows),
@@ -67,9 +73,11 @@ export class EventQueue {
     const cap = Math.max(16, initialCapacity | 0);
     this.hTime = new Float64Array(cap);
     this.hSlot = new Int32Array(cap);
-    this.slotData = new Float64Array(cap * SLOT_FIELDS);
-    this.markNeverUsed(0, cap);
+    this.prios = new Int32Array(cap);
+    this.seqs = new Float64Array(cap).fill(NEVER_USED);
     this.handlers = new Array<EventHandler | undefined>(cap).fill(undefined);
+    this.args = new Float64Array(cap);
+    this.gens = new Int32Array(cap);
     this.states = new Uint8Array(cap);
     this.freeSlots = new Int32Array(cap);
     this.addFreshSlots(0, cap);
@@ -78,7 +86,7 @@ export class EventQueue {
 
   /** Events scheduled and not yet fired or cancelled. */
   get size(): number {
-    return this.heapSize - this.cancelledCount;
+    return this.heapSize - this.cancelledCount - (this.rootFired ? 1 : 0);
   }
 
   /** Adds an event; `time` and `priority` must already be validated (integer ps, int32 priority). */
@@ -87,14 +95,16 @@ export class EventQueue {
     // loop only while their bytecode fits its cumulative inlining budget; rare work sits in other methods.
     if (this.freeTop === 0) this.growSlots();
     const slot = this.freeSlots[--this.freeTop]!;
-    // Skipping the store when the slot already holds this handler (the usual case: one target reposting
-    // through a LIFO free list) avoids a GC write barrier per event.
-    if (this.handlers[slot] !== handler) this.handlers[slot] = handler;
-    const rec = slot * SLOT_FIELDS;
-    const data = this.slotData;
-    data[rec] = arg;
-    data[rec + 1] = this.nextSeq++;
-    data[rec + 2] = priority;
+    this.handlers[slot] = handler;
+    this.args[slot] = arg;
+    this.prios[slot] = priority;
+    this.seqs[slot] = this.nextSeq++;
+    const id = this.gens[slot]! * SLOT_LIMIT + slot;
+    if (this.rootFired) {
+      this.rootFired = false;
+      this.siftDown(0, this.heapSize, time, slot);
+      return id;
+    }
     // The heap never outgrows the slot table (one entry per slot in use), so it needs no check here.
     let i = this.heapSize++;
     const hTime = this.hTime;
@@ -104,25 +114,23 @@ export class EventQueue {
       const parent = (i - 1) >> 1;
       const pt = hTime[parent]!;
       // The new event has the largest seq, so on a (time, priority) tie the parent stays above.
-      if (pt < time || (pt === time && data[hSlot[parent]! * SLOT_FIELDS + 2]! <= priority)) break;
+      if (pt < time || (pt === time && this.prios[hSlot[parent]!]! <= priority)) break;
       hTime[i] = pt;
       hSlot[i] = hSlot[parent]!;
       i = parent;
     }
     hTime[i] = time;
     hSlot[i] = slot;
-    return data[rec + 3]! * SLOT_LIMIT + slot;
+    return id;
   }
 
   /** Cancels a pending event. Returns false if it already fired, was cancelled, or never existed. */
   cancel(id: EventId): boolean {
-    if (!(id >= 0) || !Number.isSafeInteger(id)) return false; // also rejects retired generation 2^31
+    if (!(id >= 0) || !Number.isInteger(id)) return false;
     const slot = id % SLOT_LIMIT;
     const gen = (id - slot) / SLOT_LIMIT;
-    if (slot >= this.states.length) return false;
-    const rec = slot * SLOT_FIELDS;
-    if (this.slotData[rec + 1] === NEVER_USED) return false; // no such id was issued
-    if (this.slotData[rec + 3] !== gen || this.states[slot] !== LIVE) return false;
+    if (slot >= this.args.length || this.seqs[slot] === NEVER_USED) return false; // no such id was issued
+    if (this.gens[slot] !== gen || this.states[slot] !== LIVE) return false;
     this.states[slot] = CANCELLED;
     this.handlers[slot] = undefined; // let the handler be collected now
     this.cancelledCount++;
@@ -133,7 +141,7 @@ export class EventQueue {
 
   /** Time of the earliest pending event, or Infinity when none is pending. */
   peekTime(): number {
-    this.dropCancelledTop();
+    this.dropCancelledTop(); // settles a fired root too
     return this.heapSize > 0 ? this.hTime[0]! : Infinity;
   }
 
@@ -142,6 +150,7 @@ export class EventQueue {
    * Returns false (removing nothing but tombstones) when the queue is empty or the next event is later.
    */
   popUntil(limit: number): boolean {
+    if (this.rootFired) this.settle();
     // Tombstones exist only after a cancel; the common case skips the state lookup entirely.
     if (this.cancelledCount !== 0) this.dropCancelledTop();
     if (this.heapSize === 0) return false;
@@ -151,52 +160,56 @@ export class EventQueue {
     this.removeRoot();
     this.time = t;
     this.handler = this.handlers[slot];
-    this.arg = this.slotData[slot * SLOT_FIELDS]!;
+    this.arg = this.args[slot]!;
     this.releaseSlot(slot);
     return true;
   }
 
   /**
    * Time of the earliest pending event, or NaN when none is pending, so `!(headTime() <= limit)` tests
-   * both "empty" and "later" in one comparison. With `popSlot` it is Simulator.run's allocation-free,
+   * both "empty" and "later" in one comparison. With `takeRoot` it is Simulator.run's allocation-free,
    * field-write-free pop.
    */
   headTime(): number {
-    if (this.cancelledCount !== 0) this.dropCancelledTop();
+    // Both are rare here (a handler usually posts, which consumes the fired root).
+    if (this.rootFired || this.cancelledCount !== 0) this.dropCancelledTop();
     return this.hTime[0]!;
   }
 
   /**
-   * Removes the earliest event (the queue must not be empty; call `headTime` first) and returns its slot;
-   * read it with `handlerOf`/`argOf` before pushing again (a push may reuse the slot).
+   * Takes the earliest event (the queue must not be empty; call `headTime` first) and returns its slot;
+   * read it with `handlerOf`/`argOf` before pushing again (a push may reuse the slot). Its id is stale
+   * at once, but its entry stays at the root until the next push replaces it or another call settles it.
    */
-  popSlot(): number {
-    const hTime = this.hTime;
-    const hSlot = this.hSlot;
-    const slot = hSlot[0]!;
-    const n = --this.heapSize;
-    if (n === 0) hTime[0] = NaN;
-    else this.siftDown(0, n, hTime[n]!, hSlot[n]!);
+  takeRoot(): number {
+    const slot = this.hSlot[0]!;
+    this.rootFired = true;
     // releaseSlot written out (it would cost a call's worth of inlining budget).
-    const genAt = slot * SLOT_FIELDS + 3;
-    const gen = this.slotData[genAt]! + 1;
-    this.slotData[genAt] = gen;
+    const gen = this.gens[slot]! + 1;
+    this.gens[slot] = gen;
     if (gen < GEN_LIMIT) this.freeSlots[this.freeTop++] = slot;
     return slot;
   }
 
-  /** The handler of a slot just returned by `popSlot`. */
+  /** Removes a root left by takeRoot that no push replaced. */
+  private settle(): void {
+    this.rootFired = false;
+    this.removeRoot();
+  }
+
+  /** The handler of a slot just returned by `takeRoot`. */
   handlerOf(slot: number): EventHandler | undefined {
     return this.handlers[slot];
   }
 
-  /** The arg of a slot just returned by `popSlot`. */
+  /** The arg of a slot just returned by `takeRoot`. */
   argOf(slot: number): number {
-    return this.slotData[slot * SLOT_FIELDS]!;
+    return this.args[slot]!;
   }
 
   /** Removes every event. Outstanding ids become stale (cancel returns false). */
   clear(): void {
+    if (this.rootFired) this.settle();
     for (let i = 0; i < this.heapSize; i++) this.releaseSlot(this.hSlot[i]!);
     this.handlers.fill(undefined);
     this.states.fill(LIVE);
@@ -207,6 +220,7 @@ export class EventQueue {
   }
 
   private dropCancelledTop(): void {
+    if (this.rootFired) this.settle();
     while (this.heapSize > 0) {
       const slot = this.hSlot[0]!;
       if (this.states[slot] !== CANCELLED) return;
@@ -222,11 +236,10 @@ export class EventQueue {
    * pending events); cancel and clear drop it at once.
    */
   private releaseSlot(slot: number): void {
-    // A new generation makes every id of the old event stale. At generation 2^31 the slot is retired
-    // (never reused) instead; cancel rejects that generation, so no id can match it.
-    const genAt = slot * SLOT_FIELDS + 3;
-    const gen = this.slotData[genAt]! + 1;
-    this.slotData[genAt] = gen;
+    // A new generation makes every id of the old event stale. Generation 2^31 wraps to a negative
+    // number in the Int32Array, which no id carries: the slot is retired (never reused) instead.
+    const gen = this.gens[slot]! + 1;
+    this.gens[slot] = gen;
     if (gen < GEN_LIMIT) this.freeSlots[this.freeTop++] = slot;
   }
 
@@ -242,12 +255,9 @@ export class EventQueue {
 
   /** Whether slot a's event goes before slot b's when their times are equal. */
   private tieBefore(a: number, b: number): boolean {
-    const data = this.slotData;
-    const ra = a * SLOT_FIELDS;
-    const rb = b * SLOT_FIELDS;
-    const pa = data[ra + 2]!;
-    const pb = data[rb + 2]!;
-    return pa < pb || (pa === pb && data[ra + 1]! < data[rb + 1]!);
+    const pa = this.prios[a]!;
+    const pb = this.prios[b]!;
+    return pa < pb || (pa === pb && this.seqs[a]! < this.seqs[b]!);
   }
 
   /** Places the entry (t, sl) at hole `i` of a heap of `n` entries, moving smaller children up. */
@@ -277,6 +287,7 @@ export class EventQueue {
 
   /** Drops all tombstones and re-heapifies (Floyd), keeping (time, priority, seq) order. */
   private compact(): void {
+    if (this.rootFired) this.settle();
     const hTime = this.hTime;
     const hSlot = this.hSlot;
     let n = 0;
@@ -308,13 +319,22 @@ export class EventQueue {
   }
 
   private growSlots(): void {
-    const old = this.states.length;
+    const old = this.args.length;
     if (old >= SLOT_LIMIT) throw new EventQueueFullError();
     const cap = Math.min(old * 2, SLOT_LIMIT);
-    const d = new Float64Array(cap * SLOT_FIELDS);
-    d.set(this.slotData);
-    this.slotData = d;
-    this.markNeverUsed(old, cap);
+    const a = new Float64Array(cap);
+    a.set(this.args);
+    this.args = a;
+    const pr = new Int32Array(cap);
+    pr.set(this.prios);
+    this.prios = pr;
+    const sq = new Float64Array(cap);
+    sq.fill(NEVER_USED, old);
+    sq.set(this.seqs);
+    this.seqs = sq;
+    const g = new Int32Array(cap);
+    g.set(this.gens);
+    this.gens = g;
     const st = new Uint8Array(cap);
     st.set(this.states);
     this.states = st;
@@ -324,10 +344,6 @@ export class EventQueue {
     for (let i = old; i < cap; i++) this.handlers.push(undefined);
     this.addFreshSlots(old, cap);
     this.growHeap(cap);
-  }
-
-  private markNeverUsed(from: number, to: number): void {
-    for (let slot = from; slot < to; slot++) this.slotData[slot * SLOT_FIELDS + 1] = NEVER_USED;
   }
 
   /** Puts slots [from, to) on the free stack, lowest on top so ids start at slot 0. */

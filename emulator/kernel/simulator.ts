@@ -122,7 +122,7 @@ export class Simulator {
         const t = q.headTime();
         if (!(t <= until)) break; // NaN (empty) or later than until
         // Handler and arg are read before the event runs: its own posts may reuse the freed slot.
-        const slot = q.popSlot();
+        const slot = q.takeRoot();
         this._now = t;
         const h = q.handlerOf(slot)!;
         if (typeof h === 'function') h();
