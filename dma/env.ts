@@ -4,7 +4,7 @@ import type { DmaCallCost, DmaCounters } from './cost.ts';
 import type { DmaDebug } from './debug.ts';
 import type { DmaMemory } from './memory.ts';
 import type { DmaPlatform, StatsLike } from './platform.ts';
-import type { DeviceLike, DmaDirection } from './types.ts';
+import type { CoherentBuffer, DeviceLike, DmaDirection, ScatterEntry, UserMapping } from './types.ts';
 import type { ViolationKind } from './violation.ts';
 
 /** gfp flags the allocation path looks at. */
@@ -55,6 +55,26 @@ export interface DmaApiObserver {
   asInternal<T>(fn: () => T): T;
 }
 
+/**
+ * Hears every public DMA API call once it returned, with its arguments and result (the trace recorder,
+ * the timeline). `env.cost` still holds the call's cost when it is called. Null/absent: no cost.
+ */
+export interface DmaApiRecorder {
+  mapPage(dev: DeviceLike, pa: number, size: number, dir: DmaDirection, attrs: number, handle: number): void;
+  unmapPage(dev: DeviceLike, handle: number, size: number, dir: DmaDirection, attrs: number): void;
+  mapResource(dev: DeviceLike, phys: number, size: number, dir: DmaDirection, attrs: number, handle: number): void;
+  unmapResource(dev: DeviceLike, handle: number, size: number, dir: DmaDirection, attrs: number): void;
+  mappingError(dev: DeviceLike, handle: number): void;
+  /** `mapped` is what dma_map_sg returned (entries [0, mapped) carry DMA addresses). */
+  mapSg(dev: DeviceLike, sg: readonly ScatterEntry[], nents: number, mapped: number, dir: DmaDirection, attrs: number): void;
+  unmapSg(dev: DeviceLike, sg: readonly ScatterEntry[], nents: number, dir: DmaDirection, attrs: number): void;
+  syncSingle(dev: DeviceLike, handle: number, size: number, dir: DmaDirection, forCpu: boolean): void;
+  syncSg(dev: DeviceLike, sg: readonly ScatterEntry[], nents: number, dir: DmaDirection, forCpu: boolean): void;
+  alloc(dev: DeviceLike, size: number, attrs: number, buf: CoherentBuffer | null): void;
+  free(dev: DeviceLike, size: number, cpuAddr: number | null, handle: number, attrs: number): void;
+  mmap(dev: DeviceLike, handle: number, size: number, attrs: number, mapping: UserMapping | null): void;
+}
+
 export interface DmaEnv {
   readonly platform: DmaPlatform;
   readonly params: Readonly<DmaParams>;
@@ -78,6 +98,8 @@ export interface DmaEnv {
   violation(kind: ViolationKind, dev: DeviceLike, addr: number, size: number, message: string, hint: string): void;
   /** The coherency checker, when attached (optional so hand-built test envs need not name it). */
   observer?: DmaApiObserver | null;
+  /** The trace recorder / timeline hook, when attached. */
+  recorder?: DmaApiRecorder | null;
   /** A staging buffer for copies (at least 64 KiB). */
   readonly scratch: Uint8Array;
 }

@@ -13,7 +13,7 @@ export { platformFromSoc } from './soc-platform.ts';
 export { addCallCost, newCallCost, resetCallCost } from './cost.ts';
 export type { DmaCallCost, DmaCounters } from './cost.ts';
 export { GFP_ATOMIC, GFP_KERNEL, __GFP_NOWARN } from './env.ts';
-export type { DmaApiObserver, DmaEnv, DmaParams } from './env.ts';
+export type { DmaApiObserver, DmaApiRecorder, DmaEnv, DmaParams } from './env.ts';
 export { AllocatorError, PageRangeAllocator, orderAlignPages } from './page-alloc.ts';
 export { Kmalloc } from './kmalloc.ts';
 export type { KmallocObject } from './kmalloc.ts';

@@ -80,6 +80,7 @@ export function dma_map_page_attrs(dev: Device, phys: number, offset: number, si
   if (env.debug.enabled) env.debug.mapSingle(dev, pa, handle, size, dir, attrs, 'single', env.bounced);
   if (handle !== DMA_MAPPING_ERROR) env.observer?.onMap(dev.name, handle, pa, size, dir);
   leave(env, dev);
+  if (env.recorder) env.recorder.mapPage(dev, pa, size, dir, attrs, handle);
   return handle;
 }
 
@@ -96,6 +97,7 @@ export function dma_unmap_page_attrs(dev: Device, handle: number, size: number, 
     env.observer?.onUnmap(dev.name, handle);
   }
   leave(env, dev);
+  if (env.recorder) env.recorder.unmapPage(dev, handle, size, dir, attrs);
 }
 
 export function dma_unmap_page(dev: Device, handle: number, size: number, dir: DmaDirection): void {
@@ -135,6 +137,7 @@ export function dma_map_resource(dev: Device, physAddr: number, size: number, di
   checkReach(env, dev, handle, size);
   if (env.debug.enabled) env.debug.mapSingle(dev, physAddr, handle, size, dir, attrs, 'resource');
   leave(env, dev);
+  if (env.recorder) env.recorder.mapResource(dev, physAddr, size, dir, attrs, handle);
   return handle;
 }
 
@@ -144,11 +147,13 @@ export function dma_unmap_resource(dev: Device, handle: number, size: number, di
   dev.ops.unmapResource?.(dev, handle, size, dir, attrs);
   if (env.debug.enabled) env.debug.unmap({ dev, devAddr: handle, size, dir, type: 'resource' });
   leave(env, dev);
+  if (env.recorder) env.recorder.unmapResource(dev, handle, size, dir, attrs);
 }
 
 export function dma_mapping_error(dev: Device, handle: number): boolean {
   const env = dev.env;
   if (env !== null && env.debug.enabled) env.debug.mappingError(dev, handle);
+  if (env?.recorder) env.recorder.mappingError(dev, handle);
   return handle === DMA_MAPPING_ERROR;
 }
 
@@ -186,6 +191,7 @@ export function dma_map_sg_attrs(dev: Device, sg: ScatterEntry[], nents: number,
   const obs = env.observer;
   if (obs !== undefined && obs !== null) for (let i = 0; i < mapped; i++) obs.onMap(dev.name, sg[i]!.dmaAddress, sg[i]!.phys, sg[i]!.dmaLength, dir);
   leave(env, dev);
+  if (env.recorder) env.recorder.mapSg(dev, sg, nents, mapped, dir, attrs);
   return mapped;
 }
 
@@ -203,6 +209,7 @@ export function dma_unmap_sg_attrs(dev: Device, sg: ScatterEntry[], nents: numbe
   const obs = env.observer;
   if (obs !== undefined && obs !== null) for (let i = 0; i < nents && i < sg.length; i++) obs.onUnmap(dev.name, sg[i]!.dmaAddress);
   leave(env, dev);
+  if (env.recorder) env.recorder.unmapSg(dev, sg, nents, dir, attrs);
 }
 
 export function dma_unmap_sg(dev: Device, sg: ScatterEntry[], nents: number, dir: DmaDirection): void {
@@ -220,6 +227,7 @@ export function dma_sync_single_for_cpu(dev: Device, handle: number, size: numbe
     env.observer?.onSyncForCpu(dev.name, handle);
   }
   leave(env, dev);
+  if (env.recorder) env.recorder.syncSingle(dev, handle, size, dir, true);
 }
 
 export function dma_sync_single_for_device(dev: Device, handle: number, size: number, dir: DmaDirection): void {
@@ -231,6 +239,7 @@ export function dma_sync_single_for_device(dev: Device, handle: number, size: nu
     env.observer?.onSyncForDevice(dev.name, handle);
   }
   leave(env, dev);
+  if (env.recorder) env.recorder.syncSingle(dev, handle, size, dir, false);
 }
 
 export function dma_sync_single_range_for_cpu(dev: Device, handle: number, offset: number, size: number, dir: DmaDirection): void {
@@ -250,6 +259,7 @@ export function dma_sync_sg_for_cpu(dev: Device, sg: ScatterEntry[], nelems: num
   const obs = env.observer;
   if (obs !== undefined && obs !== null) for (let i = 0; i < nelems && i < sg.length; i++) obs.onSyncForCpu(dev.name, sg[i]!.dmaAddress);
   leave(env, dev);
+  if (env.recorder) env.recorder.syncSg(dev, sg, nelems, dir, true);
 }
 
 export function dma_sync_sg_for_device(dev: Device, sg: ScatterEntry[], nelems: number, dir: DmaDirection): void {
@@ -261,6 +271,7 @@ export function dma_sync_sg_for_device(dev: Device, sg: ScatterEntry[], nelems: 
   const obs = env.observer;
   if (obs !== undefined && obs !== null) for (let i = 0; i < nelems && i < sg.length; i++) obs.onSyncForDevice(dev.name, sg[i]!.dmaAddress);
   leave(env, dev);
+  if (env.recorder) env.recorder.syncSg(dev, sg, nelems, dir, false);
 }
 
 // ---- masks ----
@@ -308,6 +319,7 @@ export function dma_alloc_attrs(dev: Device, size: number, attrs = 0, gfp = GFP_
     }
   }
   leave(env, dev);
+  if (env.recorder) env.recorder.alloc(dev, size, attrs, buf);
   return buf;
 }
 
@@ -343,6 +355,7 @@ export function dma_free_attrs(dev: Device, size: number, cpuAddr: number | null
     dev.ops.free(dev, buf, attrs);
   }
   leave(env, dev);
+  if (env.recorder) env.recorder.free(dev, size, cpuAddr, handle, attrs);
 }
 
 export function dma_free_coherent(dev: Device, size: number, cpuAddr: number | null, handle: number): void {
@@ -359,6 +372,13 @@ export function dma_free_noncoherent(dev: Device, size: number, cpuAddr: number 
 
 /** A user-space view of a coherent buffer with the allocation's memory type; null (-ENXIO) if not possible. */
 export function dma_mmap_attrs(dev: Device, handle: number, size: number, attrs = 0): UserMapping | null {
+  const um = mmapAttrs(dev, handle, size, attrs);
+  const rec = dev.env?.recorder;
+  if (rec) rec.mmap(dev, handle, size, attrs, um);
+  return um;
+}
+
+function mmapAttrs(dev: Device, handle: number, size: number, attrs: number): UserMapping | null {
   const buf = dev.coherentBuffers.get(handle);
   if (buf === undefined || dev.ops.mmap === undefined) return null;
   const m = dev.ops.mmap(dev, buf, attrs);

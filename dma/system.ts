@@ -9,7 +9,7 @@ import { DmaMemory } from './memory.ts';
 import { BUILTIN_STRATEGIES } from './strategies.ts';
 import type { DmaCallCost, DmaCounters } from './cost.ts';
 import type { DeviceOptions } from './device.ts';
-import type { DmaApiObserver, DmaEnv, DmaParams } from './env.ts';
+import type { DmaApiObserver, DmaApiRecorder, DmaEnv, DmaParams } from './env.ts';
 import type { DmaPlatform, StatsLike } from './platform.ts';
 import type { DmaStrategy } from './strategies.ts';
 import type { CoherencyMode, DeviceLike, DmaMapOps } from './types.ts';
@@ -89,6 +89,8 @@ export class DmaSystem implements DmaEnv {
   readonly dmesgLog: string[] = [];
   /** The coherency checker, once attached. */
   observer: DmaApiObserver | null = null;
+  /** The trace recorder / timeline: hears every public API call (null: off, one check per call). */
+  recorder: DmaApiRecorder | null = null;
   private op = -1;
   readonly defaultStrategy: string;
   private readonly strategiesByName = new Map<string, DmaStrategy>();

@@ -38,3 +38,11 @@ export type { TrackId, Args, ChromeTraceCheck, PerfettoWriterOptions } from './p
 export { benchMsgpackDecode, generateBenchOps } from './msgpack-bench.ts';
 export { Replayer, ReplayError, replayOps } from './replay.ts';
 export type { ReplayOptions, ReplayResult, OpCost, OpEvent } from './replay.ts';
+export { LiveOps, maskBits } from './live-ops.ts';
+export type { LiveOpInfo, LiveOpSink, LiveOpStats } from './live-ops.ts';
+export { TraceRecorder, fileRecordSink, recordFormatFor } from './recorder.ts';
+export type { RecordFormat, RecordSink, TraceRecorderOptions } from './recorder.ts';
+export { OpTimeline, apiSliceName, formatBytes, shortDeviceName } from './timeline.ts';
+export type { TimelineOptions } from './timeline.ts';
+export { PerfettoTracer, syncFileSink, createScenarioTrace, createReplayTimeline, replayTimelineOn } from './perfetto-export.ts';
+export type { ScenarioTrace, ScenarioTraceOptions, ReplayTimeline } from './perfetto-export.ts';

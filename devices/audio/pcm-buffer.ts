@@ -7,6 +7,8 @@ export interface PcmBuffer {
   readonly dmaAddr: number;
   /** True when the ALSA core must sync (SNDRV_DMA_TYPE_NONCOHERENT). */
   readonly needsSync: boolean;
+  /** Physical address of the CPU's view (for the trace recorder), when the memory is simulated DRAM. */
+  readonly cpuPhys?: number;
   /** CPU write into the buffer; returns CPU cycles spent. */
   cpuWrite(off: number, src: Uint8Array, srcOff: number, len: number): number;
   /** CPU read from the buffer; returns CPU cycles spent. */

@@ -40,6 +40,7 @@ export function allocPcmBuffer(soc: Soc, dev: Device, core: number, type: PcmBuf
     bytes,
     dmaAddr: handle,
     needsSync: type === 'NONCOHERENT',
+    cpuPhys: cpu.phys,
     cpuWrite: (off, src, so, len) => mem.cpuWrite(core, cpu.phys + off, src, so, len, cpu.type),
     cpuRead: (off, dst, d, len) => mem.cpuRead(core, cpu.phys + off, dst, d, len, cpu.type),
     syncForDevice: (off, len, toDev) =>

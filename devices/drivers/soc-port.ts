@@ -14,6 +14,11 @@ export interface SocPortConfig {
   maxOutstanding: number;
 }
 
+/** Hears every functional DMA access of a port (the trace recorder): DMA address, length, direction. */
+export interface DeviceAccessTap {
+  deviceAccess(dev: Device, dmaAddr: number, len: number, isWrite: boolean): void;
+}
+
 /** MemorySystem's device side; the trailing master name lets the coherency checker attribute accesses. */
 interface DeviceMemory {
   deviceRead(mode: CoherencyMode, pa: number, dst: Uint8Array, dstOff: number, len: number, master?: string): void;
@@ -32,10 +37,16 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
   readonly master: MasterId;
   /** Bytes dropped by IOMMU faults. */
   faultedBytes = 0;
+  /** The trace recorder's hook on the data moves (null: off). */
+  tap: DeviceAccessTap | null = null;
   private readonly mem: DeviceMemory;
   private sinks: (TransferSink | undefined)[] = [];
   private tags: number[] = [];
   private free: number[] = [];
+  /** Issue times per slot, kept only while the simulator has a tracer (timeline slices). */
+  private issued: number[] = [];
+  private lens: number[] = [];
+  private writes: boolean[] = [];
 
   constructor(
     private readonly soc: Soc,
@@ -65,6 +76,11 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
     }
     this.sinks[slot] = sink;
     this.tags[slot] = tag;
+    if (this.soc.sim.tracer !== null) {
+      this.issued[slot] = this.soc.sim.now;
+      this.lens[slot] = len;
+      this.writes[slot] = isWrite;
+    }
     const pa = this.busAddr(addr, len, isWrite);
     // A faulting IOVA still occupies the device for the transfer's duration; time it at the DRAM base.
     this.soc.interconnect.transfer(this.master, pa >= 0 ? this.clampToDram(pa, len) : this.soc.preset.dram.base, len, isWrite, this, slot);
@@ -81,6 +97,14 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
     const tag = this.tags[slot]!;
     this.sinks[slot] = undefined;
     this.free.push(slot);
+    const tracer = this.soc.sim.tracer;
+    if (tracer !== null && (this.issued[slot] ?? -1) >= 0) {
+      // One lane per in-flight slot: a slot is reused only after its transfer ended, so lanes never overlap.
+      const t0 = this.issued[slot]!;
+      const len = this.lens[slot]!;
+      tracer.slice(tracer.track('DMA', `${this.name} #${slot}`), `${this.writes[slot] ? 'write' : 'read'} ${len} B`, t0, this.soc.sim.now - t0, { bytes: len, device: this.dev.name });
+      this.issued[slot] = -1;
+    }
     sink.onTransferDone(tag);
   }
 
@@ -99,6 +123,7 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
       const pa = dmaToPhys(this.dev, addr);
       if (isWrite) this.mem.deviceWrite(mode, pa, buf, off, len, name);
       else this.mem.deviceRead(mode, pa, buf, off, len, name);
+      if (this.tap !== null) this.tap.deviceAccess(this.dev, addr, len, isWrite);
       return;
     }
     const now = this.soc.sim.now;
@@ -115,5 +140,6 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
       }
       done += n;
     }
+    if (this.tap !== null) this.tap.deviceAccess(this.dev, addr, len, isWrite);
   }
 }

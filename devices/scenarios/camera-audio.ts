@@ -18,6 +18,8 @@ import { SocDmaPort } from '../drivers/soc-port.ts';
 import { allocPcmBuffer } from '../drivers/pcm-dma-buffer.ts';
 import type { PcmBufferType } from '../drivers/pcm-dma-buffer.ts';
 import { createContigMemops, createSgMemops } from '../drivers/vb2-dma-memops.ts';
+import type { PcmBuffer } from '../audio/pcm-buffer.ts';
+import type { ScenarioObserver } from './observer.ts';
 
 /** Everything a scenario run can be told; every field has a stated default. */
 export interface CameraAudioOptions {
@@ -30,6 +32,8 @@ export interface CameraAudioOptions {
   speculation?: boolean;
   /** The coherency checker (stale-cpu-read etc.); default true. */
   checker?: boolean;
+  /** Trace recorder and/or Perfetto timeline (traces/ScenarioTrace); default none (no cost). */
+  observer?: ScenarioObserver;
   /** Camera: 1920×1080 NV12 at 30 fps by default. */
   camera?: {
     enabled?: boolean;
@@ -53,6 +57,8 @@ export interface CameraAudioOptions {
     sampleRate?: number;
     periodFrames?: number;
     periods?: number;
+    /** 'playback' (default) or 'capture' (I2S RX → memory; the application reads and verifies each period). */
+    direction?: 'playback' | 'capture';
     /** Starve the application from `atMs` for `forMs`. */
     stall?: { atMs: number; forMs: number };
   };
@@ -114,6 +120,26 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     charge(C.irq, DEVICE_DEFAULTS.irqCycles);
     handler();
   };
+  const obs = opts.observer ?? null;
+  obs?.attach(machine, { scenario: 'camera-audio', soc: socName, strategy, seed });
+  // With an observer, each device's interrupt is reported before its handler runs.
+  const runIrqOf = (dev: Device) =>
+    obs === null
+      ? runIrq
+      : (handler: () => void) => {
+          sys.core = C.irq;
+          const start = Math.max(sim.now, core(C.irq).busyUntil);
+          const end = charge(C.irq, DEVICE_DEFAULTS.irqCycles);
+          obs.interrupt(dev, C.irq, start, end - start);
+          handler();
+        };
+  const cpuRead = (i: number, pa: number, dst: Uint8Array, off: number, len: number, type: Parameters<MemorySystem['cpuRead']>[5]): number => {
+    if (obs === null) return soc.memory.cpuRead(i, pa, dst, off, len, type);
+    const start = Math.max(sim.now, core(i).busyUntil);
+    const c = soc.memory.cpuRead(i, pa, dst, off, len, type);
+    obs.cpuAccess(i, pa, len, false, start, soc.cpuClock.cyclesToPs(c));
+    return c;
+  };
 
   // ---- camera ----
   const cam = opts.camera ?? {};
@@ -124,6 +150,7 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
   if (cam.enabled !== false) {
     const dev: Device = sys.addDevice({ name: '11800000.fimc', driver: 'exynos4-fimc', coherency: 'none' });
     camPort = new SocDmaPort(soc, dev, { name: 'fimc0', ...DEVICE_DEFAULTS.fimcPort }, iommuFor(dev));
+    camPort.tap = obs;
     fimc = new Fimc(sim, camPort, {
       name: 'fimc0',
       format: cam.format ?? 'NV12',
@@ -138,7 +165,7 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     // user pages into segments of that size (sg_alloc_table_from_pages_segment); others take one segment.
     const maxSegment = strategy === 'swiotlb' ? IO_TLB_SEGSIZE * IO_TLB_SIZE : 0;
     const memops = streaming ? createSgMemops(dev, null, maxSegment) : createContigMemops(dev, null, attrs);
-    capture = new FimcCapture(fimc, memops, { skipFinish: cam.skipFinish ?? false, runIrq });
+    capture = new FimcCapture(fimc, memops, { skipFinish: cam.skipFinish ?? false, runIrq: runIrqOf(dev) });
     const nbuf = cam.buffers ?? 4;
     sys.core = C.camera;
     capture.queue.reqbufs(nbuf, streaming ? 'USERPTR' : 'MMAP');
@@ -152,7 +179,7 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
         }));
       }
     }
-    consumer = new FrameConsumer(sim, capture, (pa, dst, off, len, type) => soc.memory.cpuRead(C.camera, pa, dst, off, len, type), {
+    consumer = new FrameConsumer(sim, capture, (pa, dst, off, len, type) => cpuRead(C.camera, pa, dst, off, len, type), {
       verify: cam.verify ?? 'sampled',
       requeue: !(cam.noRequeue ?? false),
       userptrs,
@@ -173,8 +200,9 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     const P = DEVICE_DEFAULTS.pdma0;
     const dev: Device = sys.addDevice({ name: '12680000.pdma', driver: 'dma-pl330', coherency: 'none' });
     const port = new SocDmaPort(soc, dev, { name: 'pdma0', widthBytes: P.widthBytes, maxBurstBeats: 16, maxOutstanding: P.maxOutstanding }, iommuFor(dev));
+    port.tap = obs;
     pdma = new Pl330(sim, port, { name: 'pdma0', channels: P.channels, mfifoBytes: P.mfifoBytes, maxOutstanding: P.maxOutstanding, peripheralAccessPs: P.peripheralAccessPs });
-    const engine = new Pl330DmaEngine(pdma, { memcpyBurstLen: P.memcpyBurstLen, runIrq });
+    const engine = new Pl330DmaEngine(pdma, { memcpyBurstLen: P.memcpyBurstLen, runIrq: runIrqOf(dev) });
     const I = DEVICE_DEFAULTS.i2s0;
     i2s = new I2s(sim, pdma, { name: 'i2s0', sampleRate: au.sampleRate ?? 48_000, frameBytes: 4, ...I });
     pdma.attachPeripheral(I.txPeriph, i2s.tx);
@@ -182,8 +210,9 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     const periodBytes = (au.periodFrames ?? 1024) * 4;
     const periods = au.periods ?? 4;
     const type: PcmBufferType = policy === 'streaming' ? 'NONCOHERENT' : policy === 'wc' ? 'DEV_WC' : 'DEV';
-    const buf = allocPcmBuffer(soc, dev, C.audio, type, periodBytes * periods);
-    pcm = new PcmStream(sim, engine.requestChannel(), i2s, buf, { direction: 'playback', periodBytes, periods, burstLen: 1 });
+    const ring = allocPcmBuffer(soc, dev, C.audio, type, periodBytes * periods);
+    const buf = obs === null ? ring : observedPcm(ring, obs, C.audio, () => Math.max(sim.now, core(C.audio).busyUntil), (c) => soc.cpuClock.cyclesToPs(c));
+    pcm = new PcmStream(sim, engine.requestChannel(), i2s, buf, { direction: au.direction ?? 'playback', periodBytes, periods, burstLen: 1 });
     const stall = au.stall ? { atPs: au.stall.atMs * PS_PER_MS, forPs: au.stall.forMs * PS_PER_MS } : undefined;
     app = new AudioApp(sim, pcm, { ...(stall ? { stall } : {}), charge: (c) => charge(C.audio, c) - sim.now });
   }
@@ -205,11 +234,13 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     opts.onProgress?.((Math.min(t, end) - t0) / PS_PER_S, seconds);
     if (t >= end) break;
   }
+  obs?.finish(end);
   const hostMs = performance.now() - hostStart;
 
   // ---- results ----
   const report = soc.interconnect.report();
   const counter = (n: string) => (sim.stats.counter(n).value);
+  const allStats = sim.stats.toJSON();
   const busBytes = report.masters.reduce((s, m) => s + m.bytes, 0);
   const master = (n: string) => report.masters.find((m) => m.name === n);
   const stats: Record<string, unknown> = {
@@ -227,6 +258,9 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     dramUtilisation: soc.dramTiming.utilisation(end),
     dramRowHits: report.dram.rowHits,
     dramRowMisses: report.dram.rowMisses + report.dram.rowConflicts,
+    // Payload bytes each device moved over its bus port (IOMMU table walks are counted on sysmmu-* masters).
+    cameraDeviceBytes: master('fimc0')?.bytes ?? 0,
+    audioDeviceBytes: master('pdma0')?.bytes ?? 0,
     cameraBusLatencyPs: master('fimc0')?.latencyPs ?? null,
     audioBusLatencyPs: master('pdma0')?.latencyPs ?? null,
     cameraBadLines: consumer?.badLines ?? 0,
@@ -236,6 +270,12 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     audioUnderrunWords: i2s?.txUnderrunWords ?? 0,
     audioWrongWords: i2s?.txWrongWords ?? 0,
     audioWordsPlayed: i2s?.txWordsPlayed ?? 0,
+    audioOverrunWords: i2s?.rxOverrunWords ?? 0,
+    audioBadCaptureBlocks: app?.badCaptureBlocks ?? 0,
+    // IOTLB lookups of every IOMMU (iommu.<master>.tlb_hits/_misses) and the DRAM's traffic from all masters.
+    iotlbHits: sumCounters(allStats, '.tlb_hits'),
+    iotlbMisses: sumCounters(allStats, '.tlb_misses'),
+    dramBytes: soc.dramTiming.bytesRead + soc.dramTiming.bytesWritten,
     audioAppCpuMs: app ? (app.cpuCycles / soc.cpuClock.hz) * 1e3 : 0,
     pl330BurstLatencyPs: pdma ? pdma.latency.summary() : null,
     realtimeFactor: (seconds * 1e3) / Math.max(hostMs, 1e-3),
@@ -257,6 +297,40 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     violations: [...sys.violations],
     stats,
   };
+}
+
+/** The PCM ring with its CPU accesses reported to the observer (the application's reads and writes). */
+function observedPcm(ring: PcmBuffer, obs: ScenarioObserver, coreId: number, start: () => Ps, toPs: (cycles: number) => Ps): PcmBuffer {
+  const pa = ring.cpuPhys;
+  if (pa === undefined) return ring;
+  return {
+    bytes: ring.bytes,
+    dmaAddr: ring.dmaAddr,
+    needsSync: ring.needsSync,
+    cpuPhys: pa,
+    cpuWrite: (off, src, so, len) => {
+      const t = start();
+      const c = ring.cpuWrite(off, src, so, len);
+      obs.cpuAccess(coreId, pa + off, len, true, t, toPs(c));
+      return c;
+    },
+    cpuRead: (off, dst, d, len) => {
+      const t = start();
+      const c = ring.cpuRead(off, dst, d, len);
+      obs.cpuAccess(coreId, pa + off, len, false, t, toPs(c));
+      return c;
+    },
+    syncForDevice: (off, len, toDev) => ring.syncForDevice(off, len, toDev),
+    syncForCpu: (off, len, toDev) => ring.syncForCpu(off, len, toDev),
+    free: () => ring.free(),
+  };
+}
+
+/** Sum of the iommu.* counters whose name ends with `suffix`. */
+function sumCounters(all: Record<string, unknown>, suffix: string): number {
+  let total = 0;
+  for (const [name, v] of Object.entries(all)) if (name.startsWith('iommu.') && name.endsWith(suffix) && typeof v === 'number') total += v;
+  return total;
 }
 
 /** True once the memory system can feed the coherency checker (MemorySystem.attachObserver). */

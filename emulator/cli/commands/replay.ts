@@ -3,6 +3,7 @@
 import { openTrace } from '../../../traces/reader.ts';
 import { parseDeviceMap } from '../../../traces/ftrace.ts';
 import { Replayer } from '../../../traces/replay.ts';
+import { createReplayTimeline } from '../../../traces/perfetto-export.ts';
 import type { ReplayResult } from '../../../traces/replay.ts';
 import { printError, printJson, printText } from '../output.ts';
 import { pathOption } from '../options.ts';
@@ -18,20 +19,26 @@ export async function replayCommand(args: string[], opts: Record<string, unknown
   const seed = seedOption(opts['seed']);
   const devicesPath = pathOption('--devices', opts['devices']);
   const devices = devicesPath !== undefined ? parseDeviceMap(readJson(devicesPath), devicesPath) : undefined;
+  const perfetto = pathOption('--perfetto', opts['perfetto']);
   const reader = await openTrace(path, devices !== undefined ? { ftrace: { devices } } : {});
+  const timeline = perfetto !== undefined ? createReplayTimeline(perfetto) : null;
   const replayer = new Replayer(reader.header, {
     name: path,
+    ...(timeline !== null ? { onOp: timeline.onOp } : {}),
     costs: opts['costs'] === true,
     ...(strategy !== undefined ? { strategy } : {}),
     ...(soc !== undefined ? { soc } : {}),
     ...(seed !== undefined ? { seed } : {}),
   });
+  timeline?.attach(replayer.machine);
   let index = 0;
   let failure: Error | null = null;
   try {
     for await (const op of reader.ops) replayer.apply(op, index++);
   } catch (err) {
     failure = err as Error;
+  } finally {
+    await timeline?.close();
   }
   const result = replayer.finish({ format: reader.format, skipped: reader.skipped, truncatedAt: reader.truncatedAt });
   if (failure !== null) {

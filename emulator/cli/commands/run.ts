@@ -2,7 +2,8 @@
 import { runScenario, scenarioNames } from '../../../devices/scenarios/index.ts';
 import { formatSummary } from '../../../devices/scenarios/summary.ts';
 import { printJson, printText } from '../output.ts';
-import { numberOption, choiceOption } from '../options.ts';
+import { numberOption, choiceOption, pathOption } from '../options.ts';
+import { createScenarioTrace } from '../../../traces/perfetto-export.ts';
 import { seedOption, socOption, strategyOption, violationExit } from '../common.ts';
 import { createProgress } from '../progress.ts';
 
@@ -15,6 +16,12 @@ export async function runCommand(args: string[], opts: Record<string, unknown>):
   const strategy = strategyOption(opts['strategy']);
   const soc = socOption(opts['soc']);
   const seed = seedOption(opts['seed']);
+  const record = pathOption('--record', opts['record']);
+  const perfetto = pathOption('--perfetto', opts['perfetto']);
+  const trace =
+    record !== undefined || perfetto !== undefined
+      ? createScenarioTrace({ ...(record !== undefined ? { record } : {}), ...(perfetto !== undefined ? { perfetto } : {}) })
+      : null;
   const progress = createProgress(scenario, opts['progress'] !== false && opts['json'] !== true);
   let result;
   try {
@@ -24,9 +31,12 @@ export async function runCommand(args: string[], opts: Record<string, unknown>):
       ...(soc !== undefined ? { soc } : {}),
       ...(seed !== undefined ? { seed } : {}),
       onProgress: (done, total) => progress.update(done, total),
+      ...(trace !== null ? { observer: trace.observer } : {}),
     });
   } finally {
     progress.stop();
+    // Closing in finally leaves both files well-formed even if the run throws: nothing recorded is lost.
+    await trace?.close();
   }
   if (opts['json']) printJson(result);
   else printText(formatSummary(result));
