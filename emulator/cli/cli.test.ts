@@ -88,4 +88,16 @@ describe('dmasim command', () => {
     expect(lines[2]).toMatch(/^average unmap latency\(us\):\d+\.\d standard deviation:\d+\.\d$/);
     expect(dmasim('bench', 'map', '-t', '0').code).toBe(2);
   });
+
+  it('run --record writes a trace that replays cleanly, and --perfetto a valid timeline', async () => {
+    const rec = join(dir, 'rec.jsonl');
+    const pf = join(dir, 'run.json');
+    expect(dmasim('run', '--seconds', '0.03', '--record', rec, '--perfetto', pf).code).toBe(0);
+    const { validateChromeTrace } = await import('../../traces/perfetto.ts');
+    const { readFileSync } = await import('node:fs');
+    expect(validateChromeTrace(JSON.parse(readFileSync(pf, 'utf8'))).ok).toBe(true);
+    const r = JSON.parse(dmasim('replay', rec, '--json').out) as { ops: number; violations: unknown[] };
+    expect(r.ops).toBeGreaterThan(10);
+    expect(r.violations).toEqual([]);
+  });
 });
