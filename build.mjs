@@ -19,3 +19,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 await build({ ...common, entryPoints: ['index.ts'], outfile: 'dist/index.mjs' });
+// Worker threads of `bench strategies --jobs N` load these two bundles (bench/parallel).
+await build({ ...common, entryPoints: ['bench/parallel/worker.ts'], outfile: 'dist/bench-worker.mjs' });
+await build({ ...common, entryPoints: ['bench/strategies/cell.ts'], outfile: 'dist/bench-cells.mjs' });

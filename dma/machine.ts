@@ -4,9 +4,11 @@
 import { createSoc } from '../soc/soc.ts';
 import type { Soc, SocOptions } from '../soc/soc.ts';
 import { Iommu, IommuDataPort, interconnectWalkBus, walkMemoryOf, deviceDataPathOf } from '../soc/iommu/index.ts';
-import type { PageTableFormat } from '../soc/iommu/index.ts';
+import type { DeviceDataPath, PageTableFormat } from '../soc/iommu/index.ts';
 import type { MasterId } from '../soc/interconnect/index.ts';
 import type { Preset } from '../soc/presets/preset.ts';
+import { getPreset } from '../soc/presets/registry.ts';
+import type { OuterCacheConfig } from '../soc/cache/outer-cache.ts';
 import { DmaSystem } from './system.ts';
 import { platformFromSoc } from './soc-platform.ts';
 import { registerIommuStrategies } from './iommu-dma.ts';
@@ -32,6 +34,11 @@ export interface DmaMachineOptions {
   params?: Partial<DmaParams>;
   /** IOMMU domain defaults (flush-queue size and timeout, forgetTableClean, …). */
   iommu?: Partial<IommuDmaConfig>;
+  /**
+   * Overrides of the preset's outer cache (e.g. an older PL310 revision with its errata and the kernel's
+   * workaround off, for the bug catalog). Absent: the preset as is.
+   */
+  l2?: Partial<OuterCacheConfig>;
 }
 
 /** How a device reaches memory: its bus master and, under an IOMMU strategy, its IOMMU. */
@@ -49,10 +56,13 @@ export class DmaMachine {
   readonly iommuFormat: PageTableFormat;
   private readonly ports = new Map<string, DevicePort>();
   private readonly iommus = new Map<string, Iommu>();
+  /** Completion time of the bus transfers of the translated access in progress. */
+  private busEnd = 0;
 
   constructor(preset: string | Preset, opts: DmaMachineOptions = {}) {
     const checkerOn = opts.checker ?? true;
-    this.soc = createSoc(preset, {
+    const base = typeof preset === 'string' ? getPreset(preset) : preset;
+    this.soc = createSoc(opts.l2 !== undefined ? { ...base, l2: { ...base.l2, ...opts.l2 } } : base, {
       seed: opts.seed ?? 1,
       history: opts.history ?? checkerOn,
       ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
@@ -106,7 +116,9 @@ export class DmaMachine {
     const port = this.portOf(dev);
     const now = this.soc.sim.now;
     if (port.iommuPort !== null) {
-      return isWrite ? port.iommuPort.write(dmaAddr, buf, off, len, now, dev.name) : port.iommuPort.read(dmaAddr, buf, off, len, now, dev.name);
+      this.busEnd = now;
+      const translate = isWrite ? port.iommuPort.write(dmaAddr, buf, off, len, now, dev.name) : port.iommuPort.read(dmaAddr, buf, off, len, now, dev.name);
+      return Math.max(translate, this.busEnd - now);
     }
     const pa = dmaToPhys(dev, dmaAddr);
     const mem = this.soc.memory;
@@ -140,11 +152,30 @@ export class DmaMachine {
       const master = this.soc.interconnect.addMaster({ name: dev.name, widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 4 });
       const usesIommu = dev.ops.name.startsWith('iommu');
       const iommu = usesIommu ? this.iommuOf(dev) : null;
-      const data = deviceDataPathOf(withMaster(this.soc.memory, dev.name), dev.coherency);
+      const data = this.timedDataPath(deviceDataPathOf(withMaster(this.soc.memory, dev.name), dev.coherency), master);
       port = { master, iommu, iommuPort: iommu === null ? null : new IommuDataPort(iommu, data) };
       this.ports.set(dev.name, port);
     }
     return port;
+  }
+
+  /**
+   * The translated data path of a device behind an IOMMU: each piece also crosses the interconnect as the
+   * device's master, so translated traffic competes for the bus and DRAM like untranslated traffic does.
+   */
+  private timedDataPath(data: DeviceDataPath, master: MasterId): DeviceDataPath {
+    const ic = this.soc.interconnect;
+    const sim = this.soc.sim;
+    return {
+      read: (pa, dst, off, len) => {
+        data.read(pa, dst, off, len);
+        this.busEnd = Math.max(this.busEnd, ic.access(master, pa, len, false, sim.now));
+      },
+      write: (pa, src, off, len) => {
+        data.write(pa, src, off, len);
+        this.busEnd = Math.max(this.busEnd, ic.access(master, pa, len, true, sim.now));
+      },
+    };
   }
 
   private createChecker(): CoherencyChecker {

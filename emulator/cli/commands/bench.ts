@@ -1,6 +1,10 @@
 // `dmasim bench strategies|map|latency|host`.
 import { runHostBench, formatHostBench } from '../../../bench/host/index.ts';
 import { runLatencyBench } from '../../../bench/latency.ts';
+import { runStrategyMatrix, formatStrategyMatrix } from '../../../bench/strategies/index.ts';
+import { renderStrategyReport } from '../../../bench/report/index.ts';
+import { writeFileSync } from 'node:fs';
+import { intOption, pathOption } from '../options.ts';
 import { parseMapBenchArgs, runMapBench, formatMapBenchReport, mapBenchJson } from '../../../bench/map/index.ts';
 import { printError, printJson, printText } from '../output.ts';
 import { UsageError } from '../errors.ts';
@@ -17,6 +21,8 @@ export async function benchCommand(args: string[], opts: Record<string, unknown>
       return benchLatency(opts);
     case 'map':
       return benchMap(opts);
+    case 'strategies':
+      return benchStrategies(opts);
     default:
       throw new UsageError(`bench: expected one of ${WHAT.join(', ')}, got "${what}"`);
   }
@@ -38,6 +44,24 @@ async function benchLatency(opts: Record<string, unknown>): Promise<number> {
     printText([`lat_mem_rd-style ${r.pattern} chase on ${r.soc} (seed ${r.seed}): load-to-use latency`, '  working set     cycles        ns',
       ...r.points.map((p) => `  ${formatBytes(p.bytes).padStart(11)} ${p.cycles.toFixed(1).padStart(10)} ${p.ns.toFixed(1).padStart(9)}`)].join('\n'));
   }
+  return 0;
+}
+
+async function benchStrategies(opts: Record<string, unknown>): Promise<number> {
+  const soc = socOption(opts['soc']) ?? 'exynos4412';
+  const seed = seedOption(opts['seed']) ?? 1;
+  const jobs = intOption('--jobs', opts['jobs'], 1, 64) ?? 1;
+  const html = pathOption('--html', opts['html']);
+  const matrix = await runStrategyMatrix({
+    soc,
+    seed,
+    jobs,
+    quick: opts['quick'] === true,
+    onProgress: (done, total) => printError(`dmasim: bench strategies: ${done}/${total} cells`),
+  });
+  if (html !== undefined) writeFileSync(html, renderStrategyReport(matrix));
+  if (opts['json']) printJson(matrix);
+  else printText(formatStrategyMatrix(matrix));
   return 0;
 }
 

@@ -1,0 +1,13 @@
+export { runStrategyMatrix, strategyCellTasks, STRATEGY_CELL_MODULE_FILE } from './matrix.ts';
+export type { StrategyMatrixOptions } from './matrix.ts';
+export { formatStrategyMatrix } from './format.ts';
+export { runCell } from './cell.ts';
+export type { StrategyCellTask } from './cell.ts';
+export { rankWorkload, isDisqualified, RANKING_RULE } from './ranking.ts';
+export { notApplicableReason } from './applicability.ts';
+export { WORKLOADS, MATRIX_STRATEGIES, DMABOUNCE_WINDOW_BYTES, workloadById } from './workloads.ts';
+export type { WorkloadId, WorkloadSpec } from './workloads.ts';
+export { NIC_PARAMS, packetSize, runNicWorkload } from './nic-workload.ts';
+export { BLOCK_PARAMS, requestBytes, runBlockWorkload } from './block-workload.ts';
+export { toMetrics } from './metrics.ts';
+export type { RawCounts } from './metrics.ts';
