@@ -1,13 +1,11 @@
-// Kernel names and numeric values for DMA directions and attributes (include/linux/dma-direction.h,
-// include/linux/dma-mapping.h). Kept in one file so the lead can move it to a shared layer later.
+// The trace forms' view of the kernel's DMA directions and attributes. The values are the DMA layer's
+// (dma/types.ts, from include/linux/dma-direction.h and dma-mapping.h); this file adds what traces need on
+// top: names in both directions, the ftrace alias, and bit 0, removed from the kernel but still named so
+// that old traces decode.
+import { DmaAttr, DmaDirection } from '../dma/types.ts';
 
 /** Directions with the kernel's numeric values. */
-export const DMA_DIRECTION = {
-  BIDIRECTIONAL: 0,
-  TO_DEVICE: 1,
-  FROM_DEVICE: 2,
-  NONE: 3,
-} as const;
+export const DMA_DIRECTION = DmaDirection;
 export type DmaDirectionName = keyof typeof DMA_DIRECTION;
 /** Directions an operation may carry (the kernel BUGs on DMA_NONE for a mapping). */
 export type DmaDir = 'TO_DEVICE' | 'FROM_DEVICE' | 'BIDIRECTIONAL';
@@ -18,25 +16,13 @@ export function directionName(code: number): DmaDirectionName | undefined {
   return DIR_BY_CODE[code];
 }
 
-/** Attribute bit numbers (DMA_ATTR_* without the prefix). Bits 0 and 3 are removed in modern kernels but
- * still named so that old traces decode. */
-export const DMA_ATTR_BIT = {
+export type DmaAttrName = 'WRITE_BARRIER' | keyof typeof DmaAttr;
+
+/** Attribute bit numbers (DMA_ATTR_* without the prefix), from the DMA layer's masks. */
+export const DMA_ATTR_BIT: Readonly<Record<DmaAttrName, number>> = {
   WRITE_BARRIER: 0,
-  WEAK_ORDERING: 1,
-  WRITE_COMBINE: 2,
-  NON_CONSISTENT: 3,
-  NO_KERNEL_MAPPING: 4,
-  SKIP_CPU_SYNC: 5,
-  FORCE_CONTIGUOUS: 6,
-  ALLOC_SINGLE_PAGES: 7,
-  NO_WARN: 8,
-  PRIVILEGED: 9,
-  MMIO: 10,
-  DEBUGGING_IGNORE_CACHELINES: 11,
-  REQUIRE_COHERENT: 12,
-  CC_SHARED: 13,
-} as const;
-export type DmaAttrName = keyof typeof DMA_ATTR_BIT;
+  ...(Object.fromEntries(Object.entries(DmaAttr).map(([name, mask]) => [name, Math.log2(mask)])) as Record<keyof typeof DmaAttr, number>),
+};
 
 const ATTR_BY_BIT: DmaAttrName[] = [];
 for (const [name, bit] of Object.entries(DMA_ATTR_BIT)) ATTR_BY_BIT[bit] = name as DmaAttrName;

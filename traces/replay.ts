@@ -29,6 +29,8 @@ import type { MemType } from '../dma/platform.ts';
 import type { DmaCallCost } from '../dma/cost.ts';
 import type { TraceHeader, TraceOp } from './schema.ts';
 import { TraceFormatError } from './errors.ts';
+import { attrsToMask } from './kernel-names.ts';
+import type { DmaAttrName } from './kernel-names.ts';
 
 export interface ReplayOptions {
   /** Overrides the trace's strategy for every device (compare one trace across strategies). */
@@ -546,11 +548,8 @@ export class Replayer {
   }
 }
 
-function attrBits(names: readonly string[] | undefined): number {
-  let bits = 0;
-  if (names === undefined) return 0;
-  for (const n of names) bits |= (DmaAttr as Record<string, number>)[n] ?? 0;
-  return bits;
+function attrBits(names: readonly DmaAttrName[] | undefined): number {
+  return names === undefined ? 0 : attrsToMask(names);
 }
 
 /** Replays operations already in memory (bugs catalog, minimizer, benchmarks). */
