@@ -26,6 +26,8 @@ export function syncForDevice(env: DmaEnv, pa: number, size: number, dir: DmaDir
 
 /** Back to the CPU: for anything but TO_DEVICE the outer cache first, then L1 (so L1 cannot refill stale L2 data). */
 export function syncForCpu(env: DmaEnv, pa: number, size: number, dir: DmaDirection): void {
+  // A pre-2.6.34 ARM kernel (params.unmapInvalidate false) did nothing here.
+  if (env.params.unmapInvalidate === false) return;
   const p = env.platform;
   const c = env.cost;
   if (dir !== DmaDirection.TO_DEVICE) {

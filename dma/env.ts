@@ -31,6 +31,12 @@ export interface DmaParams {
   swiotlbBytes: number;
   /** swiotlb/dma-direct cleans (not invalidates) FROM_DEVICE at map, as arm64 since v5.19. Default (absent) true. */
   swiotlbCleanFromDevice?: boolean;
+  /**
+   * The invalidate on the way back to the CPU (unmap / sync_for_cpu of FROM_DEVICE and BIDIRECTIONAL).
+   * Default (absent) true. false models ARM kernels before 2.6.34, which did no cache maintenance after a
+   * transfer (Russell King added dma_unmap_area because ARMv7 CPUs prefetch speculatively): bug catalog only.
+   */
+  unmapInvalidate?: boolean;
   cmaBytes: number;
   atomicPoolBytes: number;
   consistentAreaBase: number;

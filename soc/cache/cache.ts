@@ -51,6 +51,14 @@ export class Cache {
   readonly data: Uint8Array;
   /** One precomputed view per slot so whole-line copies allocate nothing. */
   readonly lineViews: Uint8Array[];
+  /** The slab as 32-bit words (a line is a whole number of aligned words), for copyLineFrom. */
+  readonly words: Int32Array;
+  private readonly lineWords: number;
+  /**
+   * The tags again, set-major (set * ways + way): a lookup compares one contiguous run instead of
+   * `ways` words a way apart (a host cache miss each on a large L2). Written only by install, with tags.
+   */
+  private readonly setTags: Int32Array;
   readonly replacement: ReplacementPolicy;
   private readonly wayBytes: number;
   private readonly maxAddress: number;
@@ -72,8 +80,11 @@ export class Cache {
     this.setMask = this.sets - 1;
     const slots = this.sets * this.ways;
     this.tags = new Int32Array(slots);
+    this.setTags = new Int32Array(slots);
     this.state = new Uint8Array(slots);
     this.data = new Uint8Array(slots * this.lineBytes);
+    this.words = new Int32Array(this.data.buffer, this.data.byteOffset, this.data.length >>> 2);
+    this.lineWords = this.lineBytes >>> 2;
     this.lineViews = new Array<Uint8Array>(slots);
     for (let i = 0; i < slots; i++) this.lineViews[i] = this.data.subarray(i * this.lineBytes, (i + 1) * this.lineBytes);
     this.replacement = createReplacement(opts.replacement, this.sets, this.ways, opts.rng);
@@ -93,23 +104,29 @@ export class Cache {
   /** Slot holding the line of `pa`, or -1. */
   lookup(pa: number): number {
     if (pa >= this.maxAddress || pa < 0) throw new CacheAddressError(`Cache ${this.name}.lookup`, pa, this.maxAddress);
-    const set = this.setOf(pa);
-    const tag = Math.floor(pa * this.invWay);
-    const sets = this.sets;
-    const tags = this.tags;
-    const state = this.state;
-    for (let w = 0, slot = set; w < this.ways; w++, slot += sets) {
-      if (tags[slot] === tag && state[slot]! !== 0) return slot;
+    const set = ((pa * this.invLine) | 0) & this.setMask;
+    // pa < maxAddress = 2^31 * wayBytes, so the tag is below 2^31 and `| 0` is floor here.
+    const tag = (pa * this.invWay) | 0;
+    const ways = this.ways;
+    const setTags = this.setTags;
+    const first = set * ways;
+    // An invalid way may still hold the same (stale) tag: only a valid match counts, lowest way first.
+    for (let w = 0; w < ways; w++) {
+      if (setTags[first + w] === tag) {
+        const slot = w * this.sets + set;
+        if (this.state[slot]! !== 0) return slot;
+      }
     }
     return -1;
   }
 
   /** The slot a fill of `pa` would use: an invalid way first, else the replacement policy's victim. */
   victimSlot(pa: number): number {
-    const set = this.setOf(pa);
+    const set = ((pa * this.invLine) | 0) & this.setMask;
     const sets = this.sets;
+    const state = this.state;
     for (let w = 0, slot = set; w < this.ways; w++, slot += sets) {
-      if (this.state[slot] === 0) return slot;
+      if (state[slot] === 0) return slot;
     }
     return this.replacement.victim(set) * sets + set;
   }
@@ -117,7 +134,10 @@ export class Cache {
   /** Makes `slot` hold the line of `pa` in `state` (data is the caller's business). */
   install(slot: number, pa: number, state: number): void {
     if (pa >= this.maxAddress || pa < 0) throw new CacheAddressError(`Cache ${this.name}.install`, pa, this.maxAddress);
-    this.tags[slot] = Math.floor(pa * this.invWay);
+    const tag = (pa * this.invWay) | 0; // < 2^31 (checked above): floor
+    const set = slot & this.setMask;
+    this.tags[slot] = tag;
+    this.setTags[set * this.ways + (slot - set) / this.sets] = tag;
     this.state[slot] = state;
     this.touch(slot);
   }
@@ -131,6 +151,20 @@ export class Cache {
   lineAddr(slot: number): number {
     const set = slot & this.setMask;
     return this.tags[slot]! * this.wayBytes + set * this.lineBytes;
+  }
+
+  /**
+   * Copies the whole line in `srcSlot` of `src` (same line size) into `slot`. A few word moves beat a
+   * TypedArray.set call at 16–256 bytes; this is the refill and SCU-transfer path, run per line.
+   */
+  copyLineFrom(slot: number, src: Cache, srcSlot: number): void {
+    const n = this.lineWords;
+    if (src.lineWords !== n) throw new CacheConfigError(`Cache ${this.name}.copyLineFrom: ${src.name} has ${src.lineBytes} B lines, expected ${this.lineBytes}`);
+    const dst = this.words;
+    const from = src.words;
+    const d = slot * n;
+    const s = srcSlot * n;
+    for (let k = 0; k < n; k++) dst[d + k] = from[s + k]!;
   }
 
   /** Byte offset of a slot's line in the data slab. */

@@ -112,6 +112,8 @@ const OP_CLEAN = 1;
 const OP_INV = 2;
 const OP_FLUSH = 3;
 const RECENT = 8;
+/** Runs up to this many bytes between the scratch page and a cache slab are moved word by word. */
+const SHORT_RUN = 256;
 
 export class MemoryArgumentError extends RangeError {
   constructor(message: string) {
@@ -302,7 +304,7 @@ export class MemorySystem {
       this.l2.vSrc = this.vp.l1[core]!;
       this.l2.vOff = slot * this.lb;
     }
-    this.l2.writeLine(la, l1.lineViews[slot]!, t);
+    this.l2.writeLineFromCache(la, l1, slot, t);
     l1.state[slot] = l1.state[slot]! & ~LINE_DIRTY;
     this.stats.writebacks++;
   }
@@ -353,7 +355,7 @@ export class MemorySystem {
       const os = other.lookup(la);
       if (os < 0) continue;
       if (!supplied) {
-        l1.data.set(other.lineViews[os]!, slot * this.lb);
+        l1.copyLineFrom(slot, other, os);
         if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l1[o]!.subarray(os * this.lb, os * this.lb + this.lb), slot * this.lb);
         supplied = true;
       }
@@ -372,7 +374,7 @@ export class MemorySystem {
       this.stats.scuTransfers++;
     } else {
       const s2 = this.l2.fetchLine(la, t, speculative);
-      l1.data.set(this.l2.cache.lineViews[s2]!, slot * this.lb);
+      l1.copyLineFrom(slot, this.l2.cache, s2);
       if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l2.subarray(s2 * this.lb, s2 * this.lb + this.lb), slot * this.lb);
       cost += this.l2.lastCost;
     }
@@ -397,6 +399,43 @@ export class MemorySystem {
   }
 
   // ------------------------------------------------------------- CPU accesses
+
+  /**
+   * dst[dstOff..] = the line in `slot`. When dst is word-aligned (`dstWords` is its 32-bit view, see
+   * wordsOf) the few words move directly: cheaper than a TypedArray.set call for one line.
+   */
+  private loadLine(l1: Cache, slot: number, dst: Uint8Array, dstOff: number, dstWords: Int32Array | null): void {
+    if (dstWords !== null && (dstOff & 3) === 0) {
+      const from = l1.words;
+      const to = dstWords;
+      const n = this.lb >>> 2;
+      const s0 = slot * n;
+      const d0 = dstOff >>> 2;
+      for (let k = 0; k < n; k++) to[d0 + k] = from[s0 + k]!;
+    } else {
+      dst.set(l1.lineViews[slot]!, dstOff);
+    }
+  }
+
+  /** A 32-bit view of dst's bytes (index 0 = dst[0]) when dst starts on a word boundary, else null. */
+  private wordsOf(dst: Uint8Array): Int32Array | null {
+    if (dst === this.scratch) return this.scratchWords;
+    if ((dst.byteOffset & 3) !== 0) return null;
+    return new Int32Array(dst.buffer, dst.byteOffset, dst.length >>> 2);
+  }
+
+  /** l1.data[dstOff, +n) = src[srcOff, +n); short word-aligned runs from the scratch page without a subarray. */
+  private storeRun(l1: Cache, src: Uint8Array, srcOff: number, dstOff: number, n: number): void {
+    if (src === this.scratch && n <= SHORT_RUN && ((srcOff | dstOff | n) & 3) === 0) {
+      const from = this.scratchWords;
+      const to = l1.words;
+      const s0 = srcOff >>> 2;
+      const d0 = dstOff >>> 2;
+      for (let k = 0, m = n >>> 2; k < m; k++) to[d0 + k] = from[s0 + k]!;
+    } else {
+      l1.data.set(src.subarray(srcOff, srcOff + n), dstOff);
+    }
+  }
 
   /** CPU load of `len` bytes at `pa` into dst; returns CPU cycles (first access's load-to-use latency included). */
   cpuRead(core: number, pa: number, dst: Uint8Array, dstOff: number, len: number, type: MemType = 'normal-wb'): number {
@@ -427,6 +466,8 @@ export class MemorySystem {
     let runLen = 0;
     let runDst = 0;
     let prevSlot = -2;
+    // 32-bit view of dst for whole-line refills, made on the first one.
+    let dstWords: Int32Array | null | undefined;
     while (pos < end) {
       const lineEnd = la + lb;
       const n = (lineEnd < end ? lineEnd : end) - pos;
@@ -441,7 +482,8 @@ export class MemorySystem {
         cycles += this.missCost + Math.ceil(n / bpc);
         if (n === lb) {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
-          dst.set(l1.lineViews[slot]!, dstOff + (pos - pa));
+          if (dstWords === undefined) dstWords = this.wordsOf(dst);
+          this.loadLine(l1, slot, dst, dstOff + (pos - pa), dstWords);
           if (l1v !== null) vp!.read.set(l1v.subarray(slot * lb, slot * lb + lb), pos - pa);
           prevSlot = -2;
           pos += n;
@@ -509,7 +551,7 @@ export class MemorySystem {
         l1.touch(slot);
       } else {
         if (runLen > 0) {
-          l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+          this.storeRun(l1, src, runSrc, runDstOff, runLen);
           if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
           runLen = 0;
         }
@@ -521,7 +563,7 @@ export class MemorySystem {
         runLen += n;
       } else {
         if (runLen > 0) {
-          l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+          this.storeRun(l1, src, runSrc, runDstOff, runLen);
           if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
         }
         runDstOff = off;
@@ -534,7 +576,7 @@ export class MemorySystem {
       la = lineEnd;
     }
     if (runLen > 0) {
-      l1.data.set(src.subarray(runSrc, runSrc + runLen), runDstOff);
+      this.storeRun(l1, src, runSrc, runDstOff, runLen);
       if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
     }
     return cycles;

@@ -208,6 +208,21 @@ export class OuterCache {
   /** A whole line written back from an L1 (write-allocate in L2, no DRAM read needed). */
   writeLine(la: number, src: Uint8Array, t: Ps): void {
     if (this.bgEnd > t && this.raceStore(la, src, 0, 0, this.lb, t)) return;
+    const slot = this.allocateDirty(la, t);
+    this.cache.data.set(src, slot * this.lb);
+    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
+  }
+
+  /** writeLine of the line held in `srcSlot` of an L1 `src` (same line size), copied word by word. */
+  writeLineFromCache(la: number, src: Cache, srcSlot: number, t: Ps): void {
+    if (this.bgEnd > t && this.raceStore(la, src.lineViews[srcSlot]!, 0, 0, this.lb, t)) return;
+    const slot = this.allocateDirty(la, t);
+    this.cache.copyLineFrom(slot, src, srcSlot);
+    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
+  }
+
+  /** The slot the written-back line `la` goes to, made valid and dirty (evicting a victim if needed). */
+  private allocateDirty(la: number, t: Ps): number {
     const c = this.cache;
     let slot = c.lookup(la);
     if (slot < 0) {
@@ -218,8 +233,7 @@ export class OuterCache {
       c.touch(slot);
       c.state[slot] = LINE_VALID | LINE_DIRTY;
     }
-    c.data.set(src, slot * this.lb);
-    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
+    return slot;
   }
 
   /** Part of a line written by an ACP master: merged into L2 on a hit, else written to DRAM. */

@@ -16,11 +16,18 @@ export interface ReplacementPolicy {
 /** Cortex-A9 L1 and PL310 default: pseudo-random, here from the seeded Rng so runs repeat. */
 export class RandomReplacement implements ReplacementPolicy {
   readonly kind = 'random';
+  /** ways - 1 when ways is a power of two (it always is for real caches), else -1. */
+  private readonly wayMask: number;
   constructor(
     private readonly ways: number,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.wayMask = ways > 0 && (ways & (ways - 1)) === 0 ? ways - 1 : -1;
+  }
   victim(): number {
+    // For a power-of-two bound rng.int(ways) never rejects and returns nextU32() % ways: the same draw
+    // and the same value, without its argument checks and float modulo (this runs on every refill).
+    if (this.wayMask >= 0) return this.rng.nextU32() & this.wayMask;
     return this.rng.int(this.ways);
   }
   touch(): void {}

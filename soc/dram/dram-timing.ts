@@ -53,6 +53,12 @@ export class DramTiming {
   private readonly tWR: Ps;
   private readonly tRFC: Ps;
   private readonly tREFI: Ps;
+  // Reciprocals of the power-of-two geometry (validated): multiplying by them is exact, so floor(x * inv)
+  // is floor(x / d) for every integer address below 2^53, without a float division or fmod per chunk.
+  private readonly invInterleave: number;
+  private readonly invPorts: number;
+  private readonly invRowBytes: number;
+  private readonly invBanks: number;
 
   private readonly portFree: Float64Array;
   private readonly lastRefresh: Float64Array;
@@ -69,6 +75,10 @@ export class DramTiming {
     this.banks = config.banks;
     this.rowBytes = config.rowBytes;
     this.interleave = config.portInterleaveBytes;
+    this.invInterleave = 1 / this.interleave;
+    this.invPorts = 1 / this.ports;
+    this.invRowBytes = 1 / this.rowBytes;
+    this.invBanks = 1 / this.banks;
     this.burstBytes = config.portWidthBytes * config.burstLength;
     // A beat is 10^6 / MTps ps (1250 ps at 800 MT/s).
     this.burstPs = Math.round((config.burstLength * 1e6) / config.dataRateMTps);
@@ -101,8 +111,11 @@ export class DramTiming {
     let a = addr;
     let remaining = bytes;
     const il = this.interleave;
+    const invIl = this.invInterleave;
     while (remaining > 0) {
-      const n = Math.min(il - (a % il), remaining);
+      // il - (a % il), exactly, for the power-of-two interleave.
+      const toBoundary = il - (a - Math.floor(a * invIl) * il);
+      const n = toBoundary < remaining ? toBoundary : remaining;
       const done = this.serviceChunk(a, n, isWrite, arrive);
       if (done > end) end = done;
       a += n;
@@ -156,10 +169,17 @@ export class DramTiming {
   }
 
   private serviceChunk(addr: number, n: number, isWrite: boolean, arrive: Ps): Ps {
-    const port = Math.floor(addr / this.interleave) % this.ports;
-    const rowIndex = Math.floor(this.portLocal(addr) / this.rowBytes);
-    const b = port * this.banks + (rowIndex % this.banks);
-    const row = Math.floor(rowIndex / this.banks);
+    // The decode of portOf / bankOf / rowOf, with exact power-of-two reciprocals instead of / and %.
+    const il = this.interleave;
+    const ports = this.ports;
+    const banks = this.banks;
+    const chunk = Math.floor(addr * this.invInterleave);
+    const chunkInPort = Math.floor(chunk * this.invPorts);
+    const port = chunk - chunkInPort * ports;
+    const portLocal = chunkInPort * il + (addr - chunk * il);
+    const rowIndex = Math.floor(portLocal * this.invRowBytes);
+    const row = Math.floor(rowIndex * this.invBanks);
+    const b = port * banks + (rowIndex - row * banks);
 
     let t = arrive > this.bankReady[b]! ? arrive : this.bankReady[b]!;
     if (this.tREFI > 0) t = this.applyRefresh(port, t);

@@ -88,6 +88,10 @@ export class Interconnect implements EventTarget {
   private readonly hopPs: Ps;
   private readonly mmioPs: Ps;
   private readonly sramPs: Ps;
+  /** cyclesToPs(k) for every k a burst can take (≤ BOUNDARY beats): a table read instead of checks and a multiply. */
+  private readonly cyclePs: Float64Array;
+  /** The region the last atomic burst decoded to: consecutive line accesses almost always hit it again. */
+  private lastRegion: Region | null = null;
   /** Shared data channels: [read, write] free times. */
   private readonly channelFree = new Float64Array(2);
 
@@ -145,6 +149,8 @@ export class Interconnect implements EventTarget {
     this.hopPs = this.clock.cyclesToPs(config.hopLatencyCycles);
     this.mmioPs = this.clock.cyclesToPs(config.mmioLatencyCycles ?? 4);
     this.sramPs = this.clock.cyclesToPs(config.sramLatencyCycles ?? 2);
+    this.cyclePs = new Float64Array(BOUNDARY + 1);
+    for (let k = 0; k <= BOUNDARY; k++) this.cyclePs[k] = this.clock.cyclesToPs(k);
   }
 
   get masterCount(): number {
@@ -215,21 +221,27 @@ export class Interconnect implements EventTarget {
   access(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
     this.checkMaster(master, 'access');
     this.checkRange(addr, len, 'access');
-    const op = isWrite ? 'write' : 'read';
-    const name = this.names[master]!;
     let end = now;
     let a = addr;
     let remaining = len;
     const maxBurst = this.mBurstBytes[master]!;
     while (remaining > 0) {
-      const n = Math.min(remaining, maxBurst, BOUNDARY - (a % BOUNDARY));
-      let region: Region;
-      try {
-        region = this.map.resolve(a, n, name, op);
-      } catch (e) {
-        this.mErrors[master]! += 1;
-        this.cErrors[master]!.add(1);
-        throw e;
+      // a % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
+      const inPage = a <= 0x7fffffff ? a & (BOUNDARY - 1) : a % BOUNDARY;
+      let n = BOUNDARY - inPage;
+      if (maxBurst < n) n = maxBurst;
+      if (remaining < n) n = remaining;
+      let region = this.lastRegion;
+      // Regions never overlap and are never removed, so a burst inside the last region decodes to it.
+      if (region === null || a < region.base || a + n > region.base + region.size) {
+        try {
+          region = this.map.resolve(a, n, this.names[master]!, isWrite ? 'write' : 'read');
+        } catch (e) {
+          this.mErrors[master]! += 1;
+          this.cErrors[master]!.add(1);
+          throw e;
+        }
+        this.lastRegion = region;
       }
       const e = this.reserve(master, region, a, n, isWrite, now, now);
       if (e > end) end = e;
@@ -355,8 +367,11 @@ export class Interconnect implements EventTarget {
   private reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
     const dir = isWrite ? 1 : 0;
     const portIdx = m * 2 + dir;
-    const busXfer = this.clock.cyclesToPs(Math.ceil(n / this.busWidth));
-    const portXfer = this.clock.cyclesToPs(Math.ceil(n / this.mWidth[m]!));
+    // n ≤ BOUNDARY, so both beat counts index the table; ceil(n / w) as an integer division (n, w ≥ 1 small ints).
+    const bw = this.busWidth;
+    const pw = this.mWidth[m]!;
+    const busXfer = this.cyclePs[((n + bw - 1) / bw) | 0]!;
+    const portXfer = this.cyclePs[((n + pw - 1) / pw) | 0]!;
     let start = now;
     if (this.mPortFree[portIdx]! > start) start = this.mPortFree[portIdx]!;
     if (this.channelFree[dir]! > start) start = this.channelFree[dir]!;
