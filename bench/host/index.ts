@@ -6,6 +6,7 @@ import { benchDma } from './dma-bench.ts';
 import { benchReplay } from './replay-bench.ts';
 import { benchScenario } from './scenario-bench.ts';
 import { benchIommu } from './iommu-bench.ts';
+import { benchMemory } from './memory-bench.ts';
 import { benchMsgpackDecode } from '../../traces/msgpack-bench.ts';
 
 export interface Goal {
@@ -39,6 +40,7 @@ function numbersOnly(o: object): Record<string, number> {
 const GROUPS: Group[] = [
   ['kernel', (q) => ({ ...benchKernel({ events: q ? 300_000 : 2_000_000 }) })],
   ['cache', () => ({ ...benchCache() })],
+  ['memory', () => ({ ...benchMemory() })],
   ['dma', () => ({ ...benchDma() })],
   ['iommu', (q) => ({ ...benchIommu(q ? { translations: 50_000 } : {}) })],
   [
