@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{emulator,soc,dma,devices,traces,bench}/**/*.test.ts'],
+    include: ['index.test.ts', '{emulator,soc,dma,devices,traces,bench}/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 60_000,
