@@ -492,26 +492,25 @@ export class Replayer {
     const rng = isWrite && op.seed !== undefined ? new Rng(op.seed) : null;
     const byte = isWrite && op.byte !== undefined ? op.byte : 0;
     let ps = 0;
-    for (const [dma, n, bufOff] of this.segments(h, op.offset, op.len, where)) {
+    for (const [dma, n] of this.segments(h, op.offset, op.len, where)) {
       for (let done = 0; done < n; done += CHUNK) {
         const k = Math.min(CHUNK, n - done);
         if (isWrite) this.fillData(k, rng, byte);
         ps += m.deviceAccess(h.dev, dma + done, this.scratch, 0, k, isWrite);
       }
-      void bufOff;
     }
     return ps;
   }
 
-  private segments(h: Handle, offset: number, len: number, where: string): [number, number, number][] {
+  /** [DMA address, length] pieces of a device access; for sg handles `offset` runs over the mapped segments. */
+  private segments(h: Handle, offset: number, len: number, where: string): [number, number][] {
     if (h.sg === null) {
       if (h.size > 0 && offset + len > h.size) throw new ReplayError(where, `device access ${offset}+${len} exceeds the ${h.size}-byte mapping`);
-      return [[h.dma + offset, len, 0]];
+      return [[h.dma + offset, len]];
     }
-    const out: [number, number, number][] = [];
+    const out: [number, number][] = [];
     let skip = offset;
     let left = len;
-    let done = 0;
     for (const e of h.sg) {
       const segLen = e.dmaLength > 0 ? e.dmaLength : 0;
       if (segLen === 0) continue;
@@ -520,8 +519,7 @@ export class Replayer {
         continue;
       }
       const n = Math.min(segLen - skip, left);
-      out.push([e.dmaAddress + skip, n, done]);
-      done += n;
+      out.push([e.dmaAddress + skip, n]);
       left -= n;
       skip = 0;
       if (left === 0) break;
