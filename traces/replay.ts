@@ -132,6 +132,8 @@ export class Replayer {
   private readonly handles = new Map<string, Handle>();
   private readonly scratch = new Uint8Array(CHUNK);
   private readonly costs: OpCost[] = [];
+  /** User views (mmap) by buffer name → their id in the memory-attribute map. */
+  private readonly userMappings = new Map<string, number>();
   private count = 0;
   private skipped = 0;
   private readonly started = performance.now();
@@ -279,9 +281,8 @@ export class Replayer {
           const b = this.range(e.buf, e.offset, e.len, `${where} sg[${i}]`);
           return { phys: b.pa + e.offset, length: e.len, dmaAddress: 0, dmaLength: 0 };
         });
-        const count = dma_map_sg_attrs(dev, sg, sg.length, DmaDirection[op.dir], attrBits(op.attrs));
+        dma_map_sg_attrs(dev, sg, sg.length, DmaDirection[op.dir], attrBits(op.attrs));
         this.handles.set(op.handle, { dev, kind: 'sg', dma: sg[0]?.dmaAddress ?? DMA_MAPPING_ERROR, size: 0, sg, nents: sg.length, coherent: null });
-        this.sgCounts.set(op.handle, count);
         dma = m.sys.lastCost;
         break;
       }
@@ -340,7 +341,14 @@ export class Replayer {
         const h = this.handleOrAddress(op.handle, dev);
         const cb = h.coherent;
         dma_free_attrs(dev, op.size ?? h.size, cb?.cpuAddr ?? null, h.dma, attrBits(op.attrs));
-        for (const [name, b] of this.buffers) if (b.kind === 'coherent' && cb !== null && b.pa === cb.phys) this.buffers.delete(name);
+        // The kernel view and the user views of the freed memory go with it.
+        for (const [name, b] of this.buffers) {
+          if (cb === null || b.pa < cb.phys || b.pa >= cb.phys + h.size || (b.kind !== 'coherent' && b.kind !== 'user')) continue;
+          const id = this.userMappings.get(name);
+          if (id !== undefined) m.soc.memory.attributes.removeMapping(id);
+          this.userMappings.delete(name);
+          this.buffers.delete(name);
+        }
         dma = m.sys.lastCost;
         break;
       }
@@ -425,9 +433,6 @@ export class Replayer {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
-
-  private readonly sgCounts = new Map<string, number>();
-  private readonly userMappings = new Map<string, number>();
 
   private defineBuffer(name: string, b: Buffer, where: string): void {
     if (this.buffers.has(name)) throw new ReplayError(where, `buffer "${name}" already exists (free it first)`);
