@@ -46,3 +46,7 @@ export { OpTimeline, apiSliceName, formatBytes, shortDeviceName } from './timeli
 export type { TimelineOptions } from './timeline.ts';
 export { PerfettoTracer, syncFileSink, createScenarioTrace, createReplayTimeline, replayTimelineOn } from './perfetto-export.ts';
 export type { ScenarioTrace, ScenarioTraceOptions, ReplayTimeline } from './perfetto-export.ts';
+export { minimizeTrace, MinimizeError } from './minimize.ts';
+export type { MinimizeOptions, MinimizeResult } from './minimize.ts';
+export { runBugs, runBug, listBugs, formatBugs, formatBugList, BUG_CATALOG, findBug, UnknownBugError } from './bugs/index.ts';
+export type { BugEntry, BugResult, BugsResult } from './bugs/index.ts';

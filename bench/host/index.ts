@@ -7,6 +7,7 @@ import { benchReplay } from './replay-bench.ts';
 import { benchScenario } from './scenario-bench.ts';
 import { benchIommu } from './iommu-bench.ts';
 import { benchMemory } from './memory-bench.ts';
+import { benchChecker } from './checker-bench.ts';
 import { benchMsgpackDecode } from '../../traces/msgpack-bench.ts';
 
 export interface Goal {
@@ -58,6 +59,7 @@ const GROUPS: Group[] = [
       };
     },
   ],
+  ['checker', (q) => ({ ...benchChecker(q ? { pairs: 5_000 } : {}) })],
   ['scenario', (q) => ({ ...benchScenario({ seconds: q ? 0.25 : 2 }) })],
 ];
 

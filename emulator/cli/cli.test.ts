@@ -100,4 +100,25 @@ describe('dmasim command', () => {
     expect(r.ops).toBeGreaterThan(10);
     expect(r.violations).toEqual([]);
   });
+
+  it('bugs --json reproduces every catalog entry with a clean fix', () => {
+    const r = dmasim('bugs', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { bugs: { name: string; kind: string; reproduced: boolean; fixedViolations: number }[] };
+    expect(doc.bugs.length).toBeGreaterThanOrEqual(8);
+    for (const b of doc.bugs) {
+      expect(b.reproduced, b.name).toBe(true);
+      expect(b.fixedViolations, b.name).toBe(0);
+    }
+    expect(dmasim('bugs', 'no-such-bug').code).toBe(2);
+  });
+
+  it('minimize shrinks a trace and keeps its violation kind', () => {
+    const out = join(dir, 'min.jsonl');
+    const r = dmasim('minimize', fixture('tx-missing-clean.jsonl'), '-o', out, '--kind', 'stale-device-read');
+    expect(r.code).toBe(0);
+    const replayed = JSON.parse(dmasim('replay', out, '--json').out) as { ops: number; violations: { kind: string }[] };
+    expect(replayed.violations.map((v) => v.kind)).toContain('stale-device-read');
+    expect(replayed.ops).toBeLessThanOrEqual(7);
+  });
 });

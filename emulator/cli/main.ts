@@ -8,6 +8,8 @@ import { runCommand } from './commands/run.ts';
 import { replayCommand } from './commands/replay.ts';
 import { convertCommand } from './commands/convert.ts';
 import { benchCommand } from './commands/bench.ts';
+import { bugsCommand } from './commands/bugs.ts';
+import { minimizeCommand } from './commands/minimize.ts';
 import { presetsCommand, strategiesCommand } from './commands/list.ts';
 import { VERSION } from './version.ts';
 
@@ -46,6 +48,19 @@ function buildCli(dispatch: (h: Handler, args: string[], opts: Options) => void)
     .command('convert <in> <out>', 'convert between ftrace text, JSONL and msgpack (output format from the extension)')
     .option('--devices <file>', 'JSON device map for ftrace imports')
     .action((input: string, out: string, opts: Options) => dispatch(convertCommand, [input, out], opts));
+
+  cli
+    .command('bugs [name]', 'run the catalog of reproduced real coherency bugs (buggy and fixed variants)')
+    .option('--list', 'list the catalog')
+    .option('--seeds <n>', 'run each bug under N seeds and report in how many it reproduces')
+    .option('--json', 'print one JSON document on stdout')
+    .action((name: string | undefined, opts: Options) => dispatch(bugsCommand, name ? [name] : [], opts));
+
+  cli
+    .command('minimize <trace>', 'shrink a trace that shows a violation to a minimal one that still shows it')
+    .option('-o, --out <file>', 'output trace (default: stdout)')
+    .option('--kind <kind>', 'the violation kind to keep (default: the first one found)')
+    .action((trace: string, opts: Options) => dispatch(minimizeCommand, [trace], opts));
 
   cli
     .command('bench <what>', 'benchmarks: strategies | map | latency | host')
