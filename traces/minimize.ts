@@ -3,6 +3,7 @@
 // replayed; one the replayer rejects (ReplayError, or any error the DMA layer throws on it) is invalid, not
 // interesting. Ops that define a device, buffer or handle a kept op uses are kept with it, so candidates stay
 // well-formed. Deterministic: same trace and options → same result.
+import { parseOp } from './schema.ts';
 import { replayOps } from './replay.ts';
 import type { ReplayOptions } from './replay.ts';
 import type { TraceHeader, TraceOp } from './schema.ts';
@@ -127,10 +128,14 @@ export function minimizeTrace(header: TraceHeader, ops: readonly TraceOp[], opts
   const maxSteps = opts.maxSteps ?? 5000;
   let steps = 0;
 
-  /** Does this op list still show the kind? Invalid candidates (the replayer throws) are not interesting. */
+  /**
+   * Does this op list still show the kind? Invalid candidates are not interesting: one the schema refuses
+   * (a halved size that is no longer page-aligned, say) or one the replayer rejects.
+   */
   const shows = (candidate: readonly TraceOp[], kind: string): boolean => {
     steps++;
     try {
+      for (const op of candidate) parseOp(op, 'minimize');
       const r = replayOps(header, candidate, replay);
       return (r.violationsByKind[kind] ?? 0) > 0;
     } catch {

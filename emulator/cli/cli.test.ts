@@ -1,18 +1,19 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 // The command is tested as users run it: the esbuild bundle, spawned, with its stdout, stderr and exit code.
 const root = resolve(import.meta.dirname, '../..');
 let bin = '';
-const dir = mkdtempSync(join(tmpdir(), 'dmasim-cli-'));
+// Inside the package, as dist/ is: packages resolve (they stay external, as in build.mjs) and the bug
+// catalog is found by walking up to package.json.
+const cache = join(root, 'node_modules/.cache');
+mkdirSync(cache, { recursive: true });
+const dir = mkdtempSync(join(cache, 'dmasim-cli-'));
 
 beforeAll(async () => {
-  // Packages stay external as in build.mjs; a node_modules link lets the bundle resolve them.
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   bin = join(dir, 'dmasim.mjs');
   await build({ entryPoints: [join(root, 'emulator/cli/main.ts')], outfile: bin, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
 }, 60_000);
