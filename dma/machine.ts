@@ -6,6 +6,7 @@ import type { Soc, SocOptions } from '../soc/soc.ts';
 import { Iommu, IommuDataPort, interconnectWalkBus, walkMemoryOf, deviceDataPathOf } from '../soc/iommu/index.ts';
 import type { DeviceDataPath, PageTableFormat } from '../soc/iommu/index.ts';
 import type { MasterId } from '../soc/interconnect/index.ts';
+import { BusError } from '../soc/memory/index.ts';
 import type { Preset } from '../soc/presets/preset.ts';
 import { getPreset } from '../soc/presets/registry.ts';
 import type { OuterCacheConfig } from '../soc/cache/outer-cache.ts';
@@ -121,9 +122,23 @@ export class DmaMachine {
       return Math.max(translate, this.busEnd - now);
     }
     const pa = dmaToPhys(dev, dmaAddr);
-    const mem = this.soc.memory;
-    if (isWrite) mem.deviceWrite(dev.coherency, pa, buf, off, len, dev.name);
-    else mem.deviceRead(dev.coherency, pa, buf, off, len, dev.name);
+    let region;
+    try {
+      region = this.soc.map.resolve(pa, len, dev.name, isWrite ? 'write' : 'read');
+    } catch (err) {
+      if (!(err instanceof BusError)) throw err;
+      // The hardware answers with a bus error: the transfer is dropped, reads return zeros, the kernel logs it.
+      this.sys.dmesg(dev, err.message);
+      this.soc.sim.stats.counter(`bus.${dev.name}.errors`).add(1);
+      if (!isWrite) buf.fill(0, off, off + len);
+      return 0;
+    }
+    if (region.kind === 'dram') {
+      const mem = this.soc.memory;
+      if (isWrite) mem.deviceWrite(dev.coherency, pa, buf, off, len, dev.name);
+      else mem.deviceRead(dev.coherency, pa, buf, off, len, dev.name);
+    } else if (isWrite) this.soc.physical.write(pa, buf, off, len, dev.name);
+    else this.soc.physical.read(pa, buf, off, len, dev.name);
     return this.soc.interconnect.access(port.master, pa, len, isWrite, now) - now;
   }
 

@@ -47,6 +47,14 @@ function leave(env: DmaEnv, dev: Device): void {
   }
 }
 
+/**
+ * A driver that never checked dma_mapping_error passes DMA_MAPPING_ERROR back: the kernel's ops would
+ * maintain or translate a bogus address (an oops at best). dma-debug reports the call; the ops are skipped.
+ */
+function errorHandleSkipped(env: DmaEnv, dev: Device, call: string): void {
+  env.dmesg(dev, `${call}: DMA_MAPPING_ERROR passed back by the driver; the call does nothing here (the kernel would touch a bogus address)`);
+}
+
 function checkDir(dir: number, where: string): asserts dir is DmaDirection {
   if (!isValidDirection(dir)) throw new DeviceError(`${where}: expected BIDIRECTIONAL, TO_DEVICE or FROM_DEVICE, got ${dir}`);
 }
@@ -91,7 +99,8 @@ export function dma_map_page(dev: Device, phys: number, offset: number, size: nu
 export function dma_unmap_page_attrs(dev: Device, handle: number, size: number, dir: DmaDirection, attrs = 0): void {
   checkDir(dir, 'dma_unmap_page');
   const env = enter(dev);
-  dev.ops.unmapPage(dev, handle, size, dir, attrs);
+  if (handle !== DMA_MAPPING_ERROR) dev.ops.unmapPage(dev, handle, size, dir, attrs);
+  else errorHandleSkipped(env, dev, 'dma_unmap_page');
   if (!env.refused) {
     if (env.debug.enabled) env.debug.unmap({ dev, devAddr: handle, size, dir, type: 'single' });
     env.observer?.onUnmap(dev.name, handle);
@@ -144,7 +153,8 @@ export function dma_map_resource(dev: Device, physAddr: number, size: number, di
 export function dma_unmap_resource(dev: Device, handle: number, size: number, dir: DmaDirection, attrs = 0): void {
   checkDir(dir, 'dma_unmap_resource');
   const env = enter(dev);
-  dev.ops.unmapResource?.(dev, handle, size, dir, attrs);
+  if (handle !== DMA_MAPPING_ERROR) dev.ops.unmapResource?.(dev, handle, size, dir, attrs);
+  else errorHandleSkipped(env, dev, 'dma_unmap_resource');
   if (env.debug.enabled) env.debug.unmap({ dev, devAddr: handle, size, dir, type: 'resource' });
   leave(env, dev);
   if (env.recorder) env.recorder.unmapResource(dev, handle, size, dir, attrs);
@@ -221,7 +231,8 @@ export function dma_unmap_sg(dev: Device, sg: ScatterEntry[], nents: number, dir
 export function dma_sync_single_for_cpu(dev: Device, handle: number, size: number, dir: DmaDirection): void {
   checkDir(dir, 'dma_sync_single_for_cpu');
   const env = enter(dev);
-  dev.ops.syncSingleForCpu?.(dev, handle, size, dir);
+  if (handle !== DMA_MAPPING_ERROR) dev.ops.syncSingleForCpu?.(dev, handle, size, dir);
+  else errorHandleSkipped(env, dev, 'dma_sync_single_for_cpu');
   if (!env.refused) {
     if (env.debug.enabled) env.debug.syncSingle(dev, handle, size, dir, true);
     env.observer?.onSyncForCpu(dev.name, handle);
@@ -233,7 +244,8 @@ export function dma_sync_single_for_cpu(dev: Device, handle: number, size: numbe
 export function dma_sync_single_for_device(dev: Device, handle: number, size: number, dir: DmaDirection): void {
   checkDir(dir, 'dma_sync_single_for_device');
   const env = enter(dev);
-  dev.ops.syncSingleForDevice?.(dev, handle, size, dir);
+  if (handle !== DMA_MAPPING_ERROR) dev.ops.syncSingleForDevice?.(dev, handle, size, dir);
+  else errorHandleSkipped(env, dev, 'dma_sync_single_for_device');
   if (!env.refused) {
     if (env.debug.enabled) env.debug.syncSingle(dev, handle, size, dir, false);
     env.observer?.onSyncForDevice(dev.name, handle);

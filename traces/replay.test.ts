@@ -48,4 +48,20 @@ describe('replay of the shared examples', () => {
     expect({ ...a, hostMs: 0 }).toEqual({ ...b, hostMs: 0 });
     expect(a.costs!.length).toBe(ops.length);
   });
+
+  it('a device sent to DMA_MAPPING_ERROR gets a bus error and the replay carries on', () => {
+    const header: TraceHeader = { dmasim: 'trace', version: 1, soc: 'exynos4412', seed: 1, strategy: 'dmabounce' };
+    const ops: TraceOp[] = [
+      { op: 'device', name: 'ohci', coherent: false, dmaMask: 30, iommu: false },
+      { op: 'alloc_pages', buf: 'b', size: 4096 },
+      { op: 'map_single', dev: 'ohci', buf: 'b', offset: 0, size: 4096, dir: 'FROM_DEVICE', handle: 'h' },
+      { op: 'dev_write', dev: 'ohci', handle: 'h', offset: 0, len: 64, byte: 1 },
+      { op: 'unmap_single', dev: 'ohci', handle: 'h', size: 4096, dir: 'FROM_DEVICE' },
+    ];
+    const r = replayOps(header, ops);
+    expect(r.ops).toBe(ops.length);
+    expect(r.violations.map((v) => v.kind)).toEqual(['unmap-unknown']);
+    expect(r.violations[0]!.message).toMatch(/tries to free an invalid DMA memory address/);
+    expect(r.dmesg.some((l) => /bus error: ohci write of 64 bytes/.test(l))).toBe(true);
+  });
 });
