@@ -12,6 +12,8 @@ export interface SocPortConfig {
   widthBytes: number;
   maxBurstBeats: number;
   maxOutstanding: number;
+  /** Bursts per interconnect grant under one completion event (Interconnect MasterConfig.burstGroup; default 1). */
+  burstGroup?: number;
 }
 
 /** Hears every functional DMA access of a port (the trace recorder): DMA address, length, direction. */
@@ -57,7 +59,7 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
     this.name = cfg.name;
     this.widthBytes = cfg.widthBytes;
     this.mem = soc.memory;
-    this.master = soc.interconnect.addMaster({ name: cfg.name, widthBytes: cfg.widthBytes, maxBurstBeats: cfg.maxBurstBeats, maxOutstanding: cfg.maxOutstanding });
+    this.master = soc.interconnect.addMaster({ name: cfg.name, widthBytes: cfg.widthBytes, maxBurstBeats: cfg.maxBurstBeats, maxOutstanding: cfg.maxOutstanding, ...(cfg.burstGroup !== undefined ? { burstGroup: cfg.burstGroup } : {}) });
   }
 
   /** Physical address the bus sees for the first byte (translated through the IOMMU when present). */

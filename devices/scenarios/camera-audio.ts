@@ -85,7 +85,7 @@ export const DEVICE_DEFAULTS = {
   pdma0: { widthBytes: 4, mfifoBytes: 32 * 4, channels: 8, maxOutstanding: 4, peripheralAccessPs: 40 * PS_PER_NS, memcpyBurstLen: 4 },
   /** The memory-to-memory controller (not used by this scenario; its parameters for memcpy users). */
   mdma1: { widthBytes: 8, mfifoBytes: 64 * 8, channels: 8, maxOutstanding: 8, memcpyBurstLen: 8 },
-  fimcPort: { widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 8 },
+  fimcPort: { widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 8, burstGroup: 4 },
   i2s0: { fifoWords: 64, txPeriph: 12, rxPeriph: 11, txFifoAddr: 0x0383_0010, rxFifoAddr: 0x0383_0014 },
   /** CPU cycles of an interrupt entry/exit plus the driver's handler, beyond the DMA API calls it makes. */
   irqCycles: 1500,

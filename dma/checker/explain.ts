@@ -32,7 +32,11 @@ export function hintFor(kind: ViolationKind, owner: OwnedRange | undefined, stor
       if (owner?.owner === 'device') {
         return `call dma_sync_single_for_cpu(${dir}) (or dma_unmap_single) before the CPU reads the buffer`;
       }
-      if (story.some((e) => e.kind === 'cleanInvalidate' && e.level === 2)) {
+      // 588369 logs the combined operation on a clean line as a mere clean: the L2's last maintenance of a line
+      // that L1 clean+invalidated being a clean (no invalidate) is its signature.
+      const l2Ops = story.filter((e) => e.level === 2 && (e.kind === 'clean' || e.kind === 'invalidate' || e.kind === 'cleanInvalidate'));
+      const erratumLike = l2Ops.length > 0 && l2Ops[l2Ops.length - 1]!.kind === 'clean' && story.some((e) => e.kind === 'cleanInvalidate' && e.level === 1);
+      if (erratumLike) {
         return 'apply the PL310 erratum 588369 workaround (clean, then invalidate, with DEBUG_CTRL write-back and line-fill disabled) or use a revision ≥ r2p0';
       }
       if (story.some((e) => e.kind === 'speculativeFill')) {

@@ -33,7 +33,9 @@ export class OwnershipTracker {
 
   /** sync_for_cpu / sync_for_device of a mapping (or part of it: ownership is per mapping, as the API intends). */
   setOwner(dev: string, dmaAddr: number, owner: 'device' | 'cpu', op: number): OwnedRange | undefined {
-    const i = this.indexOf(dev, dmaAddr);
+    // A partial sync (dma_sync_single_range_for_*) names an address inside the mapping, not its start.
+    let i = this.indexOf(dev, dmaAddr);
+    if (i < 0) i = this.indexContaining(dev, dmaAddr);
     if (i < 0) return undefined;
     const r = this.live[i]!;
     r.owner = owner;
@@ -59,6 +61,14 @@ export class OwnershipTracker {
 
   get size(): number {
     return this.live.length;
+  }
+
+  private indexContaining(dev: string, dmaAddr: number): number {
+    for (let i = 0; i < this.live.length; i++) {
+      const r = this.live[i]!;
+      if (r.dev === dev && dmaAddr > r.dmaAddr && dmaAddr < r.dmaAddr + r.len) return i;
+    }
+    return -1;
   }
 
   private indexOf(dev: string, dmaAddr: number): number {

@@ -108,18 +108,26 @@ export class DramTiming {
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
     let end = arrive;
-    let a = addr;
     let remaining = bytes;
     const il = this.interleave;
-    const invIl = this.invInterleave;
+    const ports = this.ports;
+    // Decode the first chunk once (exact power-of-two reciprocals); the following chunks start on an
+    // interleave boundary on the next port, so their decode is an increment.
+    const chunk = Math.floor(addr * this.invInterleave);
+    let chunkInPort = Math.floor(chunk * this.invPorts);
+    let port = chunk - chunkInPort * ports;
+    let inChunk = addr - chunk * il;
     while (remaining > 0) {
-      // il - (a % il), exactly, for the power-of-two interleave.
-      const toBoundary = il - (a - Math.floor(a * invIl) * il);
-      const n = toBoundary < remaining ? toBoundary : remaining;
-      const done = this.serviceChunk(a, n, isWrite, arrive);
+      const room = il - inChunk;
+      const n = room < remaining ? room : remaining;
+      const done = this.serviceChunk(port, chunkInPort * il + inChunk, n, isWrite, arrive);
       if (done > end) end = done;
-      a += n;
       remaining -= n;
+      inChunk = 0;
+      if (++port === ports) {
+        port = 0;
+        chunkInPort++;
+      }
     }
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
@@ -168,15 +176,9 @@ export class DramTiming {
     return Math.floor(chunk / this.ports) * il + (addr % il);
   }
 
-  private serviceChunk(addr: number, n: number, isWrite: boolean, arrive: Ps): Ps {
-    // The decode of portOf / bankOf / rowOf, with exact power-of-two reciprocals instead of / and %.
-    const il = this.interleave;
-    const ports = this.ports;
+  /** One chunk on `port` at port-local offset `portLocal` (never crossing the interleave). */
+  private serviceChunk(port: number, portLocal: number, n: number, isWrite: boolean, arrive: Ps): Ps {
     const banks = this.banks;
-    const chunk = Math.floor(addr * this.invInterleave);
-    const chunkInPort = Math.floor(chunk * this.invPorts);
-    const port = chunk - chunkInPort * ports;
-    const portLocal = chunkInPort * il + (addr - chunk * il);
     const rowIndex = Math.floor(portLocal * this.invRowBytes);
     const row = Math.floor(rowIndex * this.invBanks);
     const b = port * banks + (rowIndex - row * banks);
@@ -207,7 +209,7 @@ export class DramTiming {
     }
 
     const lat = isWrite ? this.WL : this.CL;
-    const dataTime = Math.ceil(n / this.burstBytes) * this.burstPs;
+    const dataTime = n === this.burstBytes ? this.burstPs : Math.ceil(n / this.burstBytes) * this.burstPs;
     let dataStart = colCmd + lat;
     if (this.portFree[port]! > dataStart) dataStart = this.portFree[port]!;
     const dataEnd = dataStart + dataTime;
@@ -221,11 +223,21 @@ export class DramTiming {
 
   /** Accounts for the all-bank refreshes of `port` up to time t; returns t pushed past a refresh in progress. */
   private applyRefresh(port: number, t: Ps): Ps {
+    // Fast path: t in the refresh interval already accounted for on this port, [k·tREFI, (k+1)·tREFI)
+    // with k = lastRefresh ≥ 1 — the same k as floor(t / tREFI) (exact for integers below 2^53 - tREFI).
+    const last = this.lastRefresh[port]!;
+    if (last > 0) {
+      const start = last * this.tREFI;
+      if (t >= start && t < start + this.tREFI) {
+        const refreshEnd = start + this.tRFC;
+        return t < refreshEnd ? refreshEnd : t;
+      }
+    }
     const k = Math.floor(t / this.tREFI);
     if (k === 0) return t;
-    if (k > this.lastRefresh[port]!) {
+    if (k > last) {
       // At least one refresh happened since this port was last used: it precharged every bank.
-      this.refreshes += k - this.lastRefresh[port]!;
+      this.refreshes += k - last;
       this.lastRefresh[port] = k;
       this.openRow.fill(-1, port * this.banks, (port + 1) * this.banks);
     }

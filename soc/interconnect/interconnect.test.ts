@@ -241,3 +241,94 @@ describe('Interconnect atomic path', () => {
     expect(() => ic.access(cpu, 0x2000_0000, 32, false, 0)).toThrow(/cpu0 read of 32 bytes at 0x0000000020000000 hits no region/);
   });
 });
+
+describe('Interconnect burst groups', () => {
+  /** An interconnect that counts its simulator events (arbitration passes plus group completions). */
+  class CountingInterconnect extends Interconnect {
+    events = 0;
+    override onEvent(arg: number): void {
+      this.events++;
+      super.onEvent(arg);
+    }
+  }
+
+  function grouped(burstGroup: number | undefined, maxOutstanding = 8) {
+    const { sim, map, dram } = machine();
+    const ic = new CountingInterconnect(sim, map, dram, BUS);
+    const cfg: MasterConfig = { name: 'fimc', widthBytes: 8, maxBurstBeats: 16, maxOutstanding, ...(burstGroup !== undefined ? { burstGroup } : {}) };
+    const m = ic.addMaster(cfg);
+    return { sim, ic, m };
+  }
+
+  it('completes a group of bursts under one simulator event, moving the same bytes in the same bursts', () => {
+    const one = grouped(1);
+    const four = grouped(4);
+    for (const g of [one, four]) {
+      g.ic.transfer(g.m, DRAM_BASE, 64 * 1024, true, new Completions());
+      g.sim.run();
+    }
+    // 64 KiB in 128-byte bursts: 512 bursts; one arbitration event plus one event per completion.
+    expect(one.ic.events).toBe(1 + 512);
+    expect(four.ic.events).toBe(1 + 512 / 4);
+    expect(four.ic.report().masters[0]!.bursts).toBe(512);
+    expect(four.ic.report().masters[0]!.bytes).toBe(64 * 1024);
+  });
+
+  it('is the per-burst model at burstGroup 1 (the default) and stays within 5% of it with groups of 4', () => {
+    const run = (burstGroup: number | undefined) => {
+      const g = grouped(burstGroup);
+      const c = new Completions();
+      g.ic.transfer(g.m, DRAM_BASE + 0x40, 256 * 1024, true, c, 1);
+      g.sim.run();
+      return c.ends.get(1)!;
+    };
+    const dflt = run(undefined);
+    expect(run(1)).toBe(dflt);
+    const four = run(4);
+    expect(Math.abs(four - dflt) / dflt).toBeLessThan(0.05);
+  });
+
+  it('never has more than maxOutstanding bursts in flight, filling the free slots with a smaller group', () => {
+    const g = grouped(4, 6);
+    g.ic.transfer(g.m, DRAM_BASE, 64 * 1024, false, new Completions());
+    let maxSeen = 0;
+    const sample = (): void => {
+      maxSeen = Math.max(maxSeen, g.ic.outstanding(g.m));
+      if (g.sim.pending > 1) g.sim.schedule(1_000, sample);
+    };
+    g.sim.schedule(0, sample);
+    g.sim.run();
+    expect(maxSeen).toBe(6);
+  });
+
+  it('completes each transfer when its own last burst does: a group never spans two transfers', () => {
+    const g = grouped(4);
+    const c = new Completions();
+    g.ic.transfer(g.m, DRAM_BASE, 256, true, c, 1);
+    g.ic.transfer(g.m, DRAM_BASE + 4096, 256, true, c, 2);
+    g.sim.run();
+    expect(c.ends.size).toBe(2);
+    expect(c.ends.get(1)!).toBeLessThanOrEqual(c.ends.get(2)!);
+    // One arbitration event, then one group (2 bursts) per transfer.
+    expect(g.ic.events).toBe(1 + 2);
+  });
+
+  it('shares fairly per group: two equal grouped streams finish within 3% of each other', () => {
+    const { sim, map, dram } = machine();
+    const ic = new Interconnect(sim, map, dram, BUS);
+    const cs = [new Completions(), new Completions()];
+    for (let i = 0; i < 2; i++) {
+      const m = ic.addMaster({ name: `dma${i}`, ...DMA, burstGroup: 4 });
+      ic.transfer(m, DRAM_BASE + i * (64 * MiB + 32 * 1024), MiB, false, cs[i]!, i);
+    }
+    sim.run();
+    const [a, b] = cs.map((c) => c.last) as [number, number];
+    expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThan(0.03);
+  });
+
+  it('rejects a burstGroup outside 1..MAX_BURST_GROUP', () => {
+    const { ic } = machine();
+    expect(() => ic.addMaster({ name: 'x', ...DMA, burstGroup: 0 })).toThrow(/burstGroup must be 1\.\.64, got 0/);
+    expect(() => ic.addMaster({ name: 'y', ...DMA, burstGroup: 65 })).toThrow(/burstGroup must be 1\.\.64/);
+  });
+});

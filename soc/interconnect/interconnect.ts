@@ -35,7 +35,17 @@ export interface MasterConfig {
   readonly maxBurstBeats: number;
   /** Bursts the master may have in flight at once. */
   readonly maxOutstanding: number;
+  /**
+   * Bursts issued per arbitration grant (1..MAX_BURST_GROUP, default 1): consecutive bursts of the head
+   * transfer, each reserving port, channel and DRAM as a single burst does, completing under ONE simulator
+   * event at the latest burst's end (their in-flight slots free together then). Transaction-level speed for
+   * streaming masters; 1 is the exact per-burst model.
+   */
+  readonly burstGroup?: number;
 }
+
+/** Largest burstGroup (the group size rides in the completion event's argument). */
+export const MAX_BURST_GROUP = 64;
 
 /** Bad interconnect configuration or request (not a bus error: those are BusError). */
 export class InterconnectError extends RangeError {
@@ -60,17 +70,22 @@ export interface MasterReport {
 const BOUNDARY = 4096;
 const ARBITRATE = -1;
 const NONE = -1;
+/** Completion event argument: transfer index × GROUP_ARG + bursts in the group. */
+const GROUP_ARG = 128;
 
 /**
  * The SoC interconnect, timing only: it moves no data (data moves functionally through caches and
  * DRAM at the times it computes).
  *
  * Timing path (`transfer`): a transfer is split into AXI-like bursts (≤ maxBurstBeats × master width,
- * never crossing 4 KiB), queued per master; the arbiter grants masters round-robin one burst at a time,
- * as long as a master has fewer than maxOutstanding bursts in flight. A granted burst reserves, in
- * order, the master's port and the shared read or write data channel (separate, as in AXI), crosses
- * the hop, is served by the slave (DramTiming for DRAM regions, a fixed latency for MMIO/SRAM) and its
- * response crosses back; one simulator event fires at its completion. Bursts are granted as soon as
+ * never crossing 4 KiB), queued per master; the arbiter grants masters round-robin one burst group at a
+ * time (burstGroup consecutive bursts of the master's head transfer, default 1), as long as a master has
+ * fewer than maxOutstanding bursts in flight (a group takes as many slots as it has bursts, at most the
+ * free ones). Each granted burst reserves, in order, the master's port and the shared read or write data
+ * channel (separate, as in AXI), crosses the hop, is served by the slave (DramTiming for DRAM regions, a
+ * fixed latency for MMIO/SRAM) and its response crosses back; one simulator event fires per group, at the
+ * completion of its latest burst, and frees the group's slots (with burstGroup 1: one event per burst, the
+ * exact per-burst model). A transfer completes when its last group does. Bursts are granted as soon as
  * a slot is free and reserve resources ahead in time (a reservation model, not a cycle-by-cycle bus),
  * so a later master queues behind bursts already granted.
  *
@@ -100,6 +115,7 @@ export class Interconnect implements EventTarget {
   private mWidth = new Int32Array(4);
   private mBurstBytes = new Int32Array(4);
   private mMaxOut = new Int32Array(4);
+  private mGroup = new Int32Array(4);
   private mOut = new Int32Array(4);
   private mHead = new Int32Array(4).fill(NONE);
   private mTail = new Int32Array(4).fill(NONE);
@@ -174,6 +190,9 @@ export class Interconnect implements EventTarget {
     this.mWidth[id] = cfg.widthBytes;
     this.mBurstBytes[id] = Math.min(cfg.widthBytes * cfg.maxBurstBeats, BOUNDARY);
     this.mMaxOut[id] = cfg.maxOutstanding;
+    const group = cfg.burstGroup ?? 1;
+    if (!Number.isSafeInteger(group) || group < 1 || group > MAX_BURST_GROUP) throw new InterconnectError(`${where}: burstGroup must be 1..${MAX_BURST_GROUP}, got ${cfg.burstGroup}`);
+    this.mGroup[id] = group;
     const st = this.sim.stats;
     this.cBytes.push(st.counter(`bus.${cfg.name}.bytes`));
     this.cBursts.push(st.counter(`bus.${cfg.name}.bursts`));
@@ -253,13 +272,13 @@ export class Interconnect implements EventTarget {
     return end;
   }
 
-  /** Kernel event: arg -1 runs the arbiter; arg >= 0 is the completion of one burst of transfer `arg`. */
+  /** Kernel event: arg -1 runs the arbiter; arg >= 0 is the completion of a burst group (see GROUP_ARG). */
   onEvent(arg: number): void {
     // While handling, transfers submitted by completion callbacks are granted by the pass below.
     this.arbitrating = true;
     try {
       if (arg === ARBITRATE) this.arbitrationPosted = false;
-      else this.completeBurst(arg);
+      else this.completeGroup(arg);
       this.grantAll();
     } finally {
       this.arbitrating = false;
@@ -287,7 +306,7 @@ export class Interconnect implements EventTarget {
     return this.mOut[master]!;
   }
 
-  /** Round-robin: one burst per grant, starting after the last master granted, until no master can go. */
+  /** Round-robin: one burst group per grant, starting after the last master granted, until no master can go. */
   private grantAll(): void {
     const n = this.names.length;
     for (;;) {
@@ -296,7 +315,7 @@ export class Interconnect implements EventTarget {
         const m = (this.rr + i) % n;
         if (this.mHead[m] === NONE || this.mOut[m]! >= this.mMaxOut[m]!) continue;
         this.rr = (m + 1) % n;
-        this.issueBurst(m);
+        this.issueGroup(m);
         granted = true;
         break;
       }
@@ -304,41 +323,63 @@ export class Interconnect implements EventTarget {
     }
   }
 
-  private issueBurst(m: number): void {
+  /** Issues up to burstGroup bursts of master m's head transfer (bounded by its free slots) under one completion event. */
+  private issueGroup(m: number): void {
     const t = this.mHead[m]!;
     const now = this.sim.now;
-    const addr = this.tAddr[t]!;
     const isWrite = this.tWrite[t] === 1;
-    const n = Math.min(this.tRemaining[t]!, this.mBurstBytes[m]!, BOUNDARY - (addr % BOUNDARY));
-    let region: Region;
-    try {
-      region = this.map.resolve(addr, n, this.names[m]!, isWrite ? 'write' : 'read');
-    } catch (e) {
-      if (!(e instanceof BusError)) throw e;
-      this.mErrors[m]! += 1;
-      this.cErrors[m]!.add(1);
-      this.tError[t] = e;
-      this.tRemaining[t] = 0;
-      this.dequeueHead(m);
+    const maxBurst = this.mBurstBytes[m]!;
+    let k = this.mMaxOut[m]! - this.mOut[m]!;
+    if (this.mGroup[m]! < k) k = this.mGroup[m]!;
+    const ready = Math.max(this.tStart[t]!, this.mSlotFreedAt[m]!);
+    let groupEnd = now;
+    let issued = 0;
+    let region: Region | null = null;
+    while (issued < k) {
+      const addr = this.tAddr[t]!;
+      const n = Math.min(this.tRemaining[t]!, maxBurst, BOUNDARY - (addr % BOUNDARY));
+      // Regions never overlap and are never removed: a burst inside the previous burst's region decodes to it.
+      if (region === null || addr < region.base || addr + n > region.base + region.size) {
+        try {
+          region = this.map.resolve(addr, n, this.names[m]!, isWrite ? 'write' : 'read');
+        } catch (e) {
+          if (!(e instanceof BusError)) throw e;
+          this.mErrors[m]! += 1;
+          this.cErrors[m]!.add(1);
+          this.tError[t] = e;
+          this.tRemaining[t] = 0;
+          this.dequeueHead(m);
+          break;
+        }
+      }
+      const end = this.reserve(m, region, addr, n, isWrite, now, ready);
+      this.tAddr[t] = addr + n;
+      this.tRemaining[t] = this.tRemaining[t]! - n;
+      if (end > groupEnd) groupEnd = end;
+      issued++;
+      if (this.tRemaining[t] === 0) {
+        this.dequeueHead(m);
+        break;
+      }
+    }
+    if (issued === 0) {
+      // The first burst failed: nothing of this group is in flight.
       if (this.tInFlight[t] === 0) this.finish(t);
       return;
     }
-    const ready = Math.max(this.tStart[t]!, this.mSlotFreedAt[m]!);
-    const end = this.reserve(m, region, addr, n, isWrite, now, ready);
-    this.tAddr[t] = addr + n;
-    this.tRemaining[t] = this.tRemaining[t]! - n;
-    this.tInFlight[t] = this.tInFlight[t]! + 1;
-    this.mOut[m] = this.mOut[m]! + 1;
-    if (end > this.tEnd[t]!) this.tEnd[t] = end;
-    if (this.tRemaining[t] === 0) this.dequeueHead(m);
-    this.sim.post(end - now, this, t);
+    this.tInFlight[t] = this.tInFlight[t]! + issued;
+    this.mOut[m] = this.mOut[m]! + issued;
+    if (groupEnd > this.tEnd[t]!) this.tEnd[t] = groupEnd;
+    this.sim.post(groupEnd - now, this, t * GROUP_ARG + issued);
   }
 
-  private completeBurst(t: number): void {
+  private completeGroup(arg: number): void {
+    const t = Math.floor(arg / GROUP_ARG);
+    const k = arg - t * GROUP_ARG;
     const m = this.tMaster[t]!;
-    this.mOut[m] = this.mOut[m]! - 1;
+    this.mOut[m] = this.mOut[m]! - k;
     this.mSlotFreedAt[m] = this.sim.now;
-    this.tInFlight[t] = this.tInFlight[t]! - 1;
+    this.tInFlight[t] = this.tInFlight[t]! - k;
     if (this.tInFlight[t] === 0 && this.tRemaining[t] === 0) this.finish(t);
   }
 
@@ -450,6 +491,7 @@ export class Interconnect implements EventTarget {
     this.mWidth = i32(this.mWidth);
     this.mBurstBytes = i32(this.mBurstBytes);
     this.mMaxOut = i32(this.mMaxOut);
+    this.mGroup = i32(this.mGroup);
     this.mOut = i32(this.mOut);
     this.mHead = i32(this.mHead, NONE);
     this.mTail = i32(this.mTail, NONE);

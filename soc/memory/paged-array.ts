@@ -4,6 +4,11 @@ import { hexAddr } from './memory-target.ts';
 
 /** 64 Ki elements per page: bulk copies touch few pages, sparse use stays cheap. */
 export const PAGE_ELEMENTS = 64 * 1024;
+/**
+ * In-page copies of at most this many elements (a cache line, a version run) use an element loop:
+ * cheaper than allocating the subarray view TypedArray.set needs, and nothing is allocated per access.
+ */
+const SMALL_COPY = 64;
 
 /** An access outside a store's own address range (a wiring bug: the address map should have caught it). */
 export class MemoryRangeError extends RangeError {
@@ -45,6 +50,16 @@ export class PagedArray<A extends Elements> {
 
   read(addr: number, dst: A, dstOff: number, len: number): void {
     let off = this.check('read', addr, len);
+    if (len <= SMALL_COPY) {
+      const pageNo = Math.floor(off / PAGE_ELEMENTS);
+      const inPage = off - pageNo * PAGE_ELEMENTS;
+      if (inPage + len <= PAGE_ELEMENTS) {
+        const page = this.pages[pageNo];
+        if (page === undefined) dst.fill(0, dstOff, dstOff + len);
+        else for (let i = 0; i < len; i++) dst[dstOff + i] = page[inPage + i]!;
+        return;
+      }
+    }
     const end = off + len;
     while (off < end) {
       const pageNo = Math.floor(off / PAGE_ELEMENTS);
@@ -60,6 +75,15 @@ export class PagedArray<A extends Elements> {
 
   write(addr: number, src: A, srcOff: number, len: number): void {
     let off = this.check('write', addr, len);
+    if (len <= SMALL_COPY) {
+      const pageNo = Math.floor(off / PAGE_ELEMENTS);
+      const inPage = off - pageNo * PAGE_ELEMENTS;
+      if (inPage + len <= PAGE_ELEMENTS) {
+        const page = this.page(pageNo);
+        for (let i = 0; i < len; i++) page[inPage + i] = src[srcOff + i]!;
+        return;
+      }
+    }
     const end = off + len;
     while (off < end) {
       const pageNo = Math.floor(off / PAGE_ELEMENTS);
