@@ -150,12 +150,18 @@ export class CoherencyChecker implements DataObserver {
     }
   }
 
-  discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string): void {
+  discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string, rangeLo: number, rangeHi: number): void {
+    // CPU bytes lost: newer than what stays below, still the latest write, and outside the range the
+    // invalidate was issued for (inside it, discarding them is what the DMA API asked for).
+    const lost = (j: number): boolean => {
+      const d = dropped[dropOff + j]!;
+      const a = lineAddr + j;
+      return d > memory[memOff + j]! && this.log.writerOf(d) === CPU_AGENT && (a < rangeLo || a >= rangeHi) && this.isLatestAnywhere(a, d);
+    };
     for (let i = 0; i < len; i++) {
+      if (!lost(i)) continue;
       const d = dropped[dropOff + i]!;
-      if (d <= memory[memOff + i]! || this.log.writerOf(d) !== CPU_AGENT) continue;
-      if (!this.isLatestAnywhere(lineAddr + i, d)) continue;
-      const run = countWhile(i, len, (j) => dropped[dropOff + j]! > memory[memOff + j]! && this.isLatestAnywhere(lineAddr + j, dropped[dropOff + j]!));
+      const run = countWhile(i, len, lost);
       const owner = this.ownership.overlapping(lineAddr, len);
       this.emit('lost-cpu-write', owner?.dev ?? 'cpu', lineAddr + i, run,
         `an invalidate of ${level} line ${hex(lineAddr)} discarded ${run} bytes of CPU data (${this.log.describe(d)}) that were never written back` +

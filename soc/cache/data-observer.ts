@@ -16,6 +16,10 @@ export interface DataObserver {
   deviceRead(master: string, pa: number, len: number, versions: Uint32Array, off: number): void;
   /** A dirty line of `level` ('L1'/'L2') is about to be written to DRAM over memory holding `overwritten`. */
   writeBack(lineAddr: number, len: number, incoming: Uint32Array, inOff: number, overwritten: Uint32Array, owOff: number, level: string): void;
-  /** A dirty line is being dropped without write-back (invalidate): `memory` is what stays visible below it. */
-  discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string): void;
+  /**
+   * A dirty line is being dropped without write-back (invalidate): `memory` is what stays visible below it.
+   * [rangeLo, rangeHi) is the range the invalidate was issued for (the DMA buffer; empty for set/way
+   * operations): dropping bytes inside it is the operation's purpose, dropping bytes outside it loses data.
+   */
+  discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string, rangeLo: number, rangeHi: number): void;
 }

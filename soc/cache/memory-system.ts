@@ -186,6 +186,9 @@ export class MemorySystem {
   private wvConst = 0;
   private wvArr: Uint32Array | null = null;
   private wvBase = 0;
+  /** The range of the by-MVA invalidate in progress (empty otherwise), for the observer's discardDirty. */
+  private invLo = 0;
+  private invHi = 0;
 
   constructor(opts: MemorySystemOptions) {
     if (opts.l1.lineBytes !== opts.l2.lineBytes) {
@@ -881,10 +884,10 @@ export class MemorySystem {
       const vp = this.vp;
       const lb = this.lb;
       const s2 = this.l2.peek(la);
-      if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1');
+      if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1', this.invLo, this.invHi);
       else {
         vp.dramRead(la, vp.below, 0, lb);
-        vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.below, 0, 'L1');
+        vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.below, 0, 'L1', this.invLo, this.invHi);
       }
     }
     if (op === OP_CLEAN) {
@@ -958,6 +961,16 @@ export class MemorySystem {
   }
 
   private invRangeAt(pa: number, len: number): number {
+    this.invLo = pa;
+    this.invHi = pa + len;
+    try {
+      return this.invRangeLines(pa, len);
+    } finally {
+      this.invLo = this.invHi = 0;
+    }
+  }
+
+  private invRangeLines(pa: number, len: number): number {
     const lb = this.lb;
     let start = pa;
     let end = pa + len;

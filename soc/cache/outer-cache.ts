@@ -109,6 +109,9 @@ export class OuterCache {
   vSrc: Uint32Array | null = null;
   vOff = 0;
   vConst = 0;
+  /** The range of the by-PA invalidate in progress (empty otherwise), for the observer's discardDirty. */
+  private invLo = 0;
+  private invHi = 0;
   private readonly lb: number;
   private readonly snapTags: Int32Array;
   private readonly snapState: Uint8Array;
@@ -312,7 +315,7 @@ export class OuterCache {
     if (op === OP_INV && dirty && this.vp !== null) {
       const vp = this.vp;
       vp.dramRead(la, vp.below, 0, this.lb);
-      vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
+      vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2', this.invLo, this.invHi);
     }
     if (op === OP_FLUSH && !dirty && this.cfg.errata.e588369 && !this.cfg.workaround588369) {
       // Erratum 588369: the combined operation leaves a clean line valid.
@@ -393,6 +396,16 @@ export class OuterCache {
   /** l2x0_inv_range: partial edge lines cleaned+invalidated, full lines invalidated, never by way. */
   invRange(pa: number, len: number, t0: Ps): number {
     if (len <= 0) return 0;
+    this.invLo = pa;
+    this.invHi = pa + len;
+    try {
+      return this.invRangeLines(pa, len, t0);
+    } finally {
+      this.invLo = this.invHi = 0;
+    }
+  }
+
+  private invRangeLines(pa: number, len: number, t0: Ps): number {
     const lb = this.lb;
     let start = pa;
     let end = pa + len;
