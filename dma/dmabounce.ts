@@ -87,6 +87,31 @@ export function createDmabounceOps(env: DmaEnv): DmabounceOps {
     env.violation(kind, dev, b.safeDma, b.size, `dmabounce: ${dev.driver} ${dev.name}: kernel BUG: ${text}`, `${debugHint(kind)} (dmabounce BUG_ONs on this)`);
   };
 
+  /**
+   * sync_single_for_cpu / _for_device: a mapping that did not bounce gets the direct maintenance; a bounced
+   * one copies between its safe buffer and the driver's buffer in the direction the sync needs
+   * (FROM_DEVICE/BIDIRECTIONAL back to the CPU, TO_DEVICE/BIDIRECTIONAL out to the device).
+   */
+  const syncSafe = (dev: DeviceLike, dmaAddr: number, size: number, dir: DmaDirection, toCpu: boolean): void => {
+    const d = state(dev);
+    const b = findSafe(d, dmaAddr);
+    if (b === undefined) {
+      (toCpu ? syncForCpu : syncForDevice)(env, dmaToPhys(dev, dmaAddr), size, dir);
+      return;
+    }
+    if (b.dir !== dir) {
+      refuse(dev, 'sync-dir-mismatch', b, `BUG_ON(buf->direction != dir) [device address=${hex16(dmaAddr)}] [mapped with ${debugDirectionName(b.dir)}] [synced with ${debugDirectionName(dir)}]`);
+      return;
+    }
+    const off = dmaAddr - b.safeDma;
+    const n = Math.min(size, b.size - off);
+    d.bounces++;
+    if (dir === DmaDirection.BIDIRECTIONAL || dir === (toCpu ? DmaDirection.FROM_DEVICE : DmaDirection.TO_DEVICE)) {
+      if (toCpu) bounceCopy(env, b.origPhys + off, 'normal-wb', b.safePhys + off, b.safeType, n);
+      else bounceCopy(env, b.safePhys + off, b.safeType, b.origPhys + off, 'normal-wb', n);
+    }
+  };
+
   const ops: DmabounceOps = {
     name: 'dmabounce_ops',
     alloc: (dev, size, attrs) => armAlloc(env, dev, size, attrs, false),
@@ -179,41 +204,8 @@ export function createDmabounceOps(env: DmaEnv): DmabounceOps {
       else if (b.coherent !== null) armFree(env, dev, b.coherent);
     },
 
-    syncSingleForCpu(dev, dmaAddr, size, dir) {
-      const d = state(dev);
-      const b = findSafe(d, dmaAddr);
-      if (b === undefined) {
-        syncForCpu(env, dmaToPhys(dev, dmaAddr), size, dir);
-        return;
-      }
-      if (b.dir !== dir) {
-        refuse(dev, 'sync-dir-mismatch', b, `BUG_ON(buf->direction != dir) [device address=${hex16(dmaAddr)}] [mapped with ${debugDirectionName(b.dir)}] [synced with ${debugDirectionName(dir)}]`);
-        return;
-      }
-      const off = dmaAddr - b.safeDma;
-      d.bounces++;
-      if (dir === DmaDirection.FROM_DEVICE || dir === DmaDirection.BIDIRECTIONAL) {
-        bounceCopy(env, b.origPhys + off, 'normal-wb', b.safePhys + off, b.safeType, Math.min(size, b.size - off));
-      }
-    },
-
-    syncSingleForDevice(dev, dmaAddr, size, dir) {
-      const d = state(dev);
-      const b = findSafe(d, dmaAddr);
-      if (b === undefined) {
-        syncForDevice(env, dmaToPhys(dev, dmaAddr), size, dir);
-        return;
-      }
-      if (b.dir !== dir) {
-        refuse(dev, 'sync-dir-mismatch', b, `BUG_ON(buf->direction != dir) [device address=${hex16(dmaAddr)}] [mapped with ${debugDirectionName(b.dir)}] [synced with ${debugDirectionName(dir)}]`);
-        return;
-      }
-      const off = dmaAddr - b.safeDma;
-      d.bounces++;
-      if (dir === DmaDirection.TO_DEVICE || dir === DmaDirection.BIDIRECTIONAL) {
-        bounceCopy(env, b.safePhys + off, b.safeType, b.origPhys + off, 'normal-wb', Math.min(size, b.size - off));
-      }
-    },
+    syncSingleForCpu: (dev, dmaAddr, size, dir) => syncSafe(dev, dmaAddr, size, dir, true),
+    syncSingleForDevice: (dev, dmaAddr, size, dir) => syncSafe(dev, dmaAddr, size, dir, false),
   };
   return ops;
 }

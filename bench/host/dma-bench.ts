@@ -12,6 +12,7 @@ import { dma_map_single, dma_mapping_error, dma_unmap_single } from '../../dma/m
 import { platformFromSoc } from '../../dma/soc-platform.ts';
 import { DmaSystem } from '../../dma/system.ts';
 import { DmaDirection } from '../../dma/types.ts';
+import { secondsPerCall } from './measure.ts';
 
 export interface DmaBenchResult {
   bounceVsSet: number;
@@ -23,22 +24,7 @@ export interface DmaBenchResult {
 const SIZES = [4096, 65536, 1 << 20];
 
 /** Seconds per call: the best of five batches of `minMs / 5` host time each (least disturbed by the host). */
-function time(fn: () => void, minMs = 150): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let batch = 0; batch < 5; batch++) {
-    let n = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < minMs / 5) {
-      fn();
-      n++;
-      t = performance.now();
-    }
-    best = Math.min(best, (t - t0) / 1000 / n);
-  }
-  return best;
-}
+const time = (fn: () => void, minMs = 150): number => secondsPerCall(fn, minMs);
 
 /** Bytes per second of the bounce copy over that of set(), summed over the three sizes. */
 function bounceRatio(sys: DmaSystem): number {

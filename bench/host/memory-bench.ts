@@ -3,6 +3,7 @@
 // physical limit) measured in the same run. Figures are ratios of a noisy shared host; never asserted.
 import { createSoc } from '../../soc/soc.ts';
 import type { Soc } from '../../soc/soc.ts';
+import { secondsPerCall } from './measure.ts';
 
 const MiB = 1024 * 1024;
 
@@ -32,19 +33,7 @@ function soc(): Soc {
   return createSoc('exynos4412', { seed: 1, history: false, speculation: false });
 }
 
-/** Runs fn until at least `minMs` of host time has passed; returns seconds per call. */
-function time(fn: () => void, minMs = 200): number {
-  fn();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs) {
-    fn();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / 1000 / n;
-}
+const time = (fn: () => void, minMs = 200): number => secondsPerCall(fn, minMs);
 
 export function benchMemory(opts: MemoryBenchOptions = {}): MemoryBenchResult {
   const copyBytes = opts.copyBytes ?? MiB;
