@@ -17,6 +17,9 @@ export type LineEventKindName = keyof typeof LineEventKind;
 const KIND_NAMES: LineEventKindName[] = [];
 for (const [k, v] of Object.entries(LineEventKind)) KIND_NAMES[v] = k as LineEventKindName;
 
+/** Lines per direct-mapped index page (4096 lines of 64 bytes: 256 KiB of address space, 16 KiB of index). */
+const INDEX_PAGE_LINES = 4096;
+
 /** Which cache saw the event: 1 = an L1 (agent = core id), 2 = the outer L2 (agent = -1), 0 = memory. */
 export interface LineEvent {
   kind: LineEventKindName;
@@ -28,13 +31,18 @@ export interface LineEvent {
 /**
  * A small ring of recent events per cache line, so the checker can ask "was this line speculatively
  * filled before the device wrote it?" after the fact. Lines get a ring on their first event; rings
- * live in pooled typed arrays indexed through one Map (line number → ring index).
+ * live in pooled typed arrays. A line finds its ring through a direct-mapped index page (one Int32 per
+ * line, for a block of INDEX_PAGE_LINES lines); index pages are created on first use and the last one
+ * used is remembered, so the per-event cost is an array load rather than a Map lookup.
  */
 export class LineHistory {
   readonly depth: number;
   readonly lineBytes: number;
   enabled = true;
-  private readonly index = new Map<number, number>();
+  // Index page number → ring index + 1 for each of its lines (0: the line has no ring yet).
+  private readonly index = new Map<number, Int32Array>();
+  private lastPageNo = -1;
+  private lastPage: Int32Array | undefined;
   private kinds: Uint8Array;
   private levels: Uint8Array;
   private agents: Int8Array;
@@ -59,11 +67,23 @@ export class LineHistory {
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
     if (!this.enabled) return;
     const line = Math.floor(pa / this.lineBytes);
-    let ring = this.index.get(line);
-    if (ring === undefined) {
+    const pageNo = Math.floor(line / INDEX_PAGE_LINES);
+    let page = this.lastPage;
+    if (pageNo !== this.lastPageNo || page === undefined) {
+      page = this.index.get(pageNo);
+      if (page === undefined) {
+        page = new Int32Array(INDEX_PAGE_LINES);
+        this.index.set(pageNo, page);
+      }
+      this.lastPageNo = pageNo;
+      this.lastPage = page;
+    }
+    const slot = line - pageNo * INDEX_PAGE_LINES;
+    let ring = page[slot]! - 1;
+    if (ring < 0) {
       if (this.used === this.capacity) this.grow();
       ring = this.used++;
-      this.index.set(line, ring);
+      page[slot] = ring + 1;
     }
     const head = this.heads[ring]!;
     const at = ring * this.depth + head;
@@ -77,8 +97,11 @@ export class LineHistory {
 
   /** Events of the line holding `pa`, oldest first (at most `depth`). */
   query(pa: number): LineEvent[] {
-    const ring = this.index.get(Math.floor(pa / this.lineBytes));
-    if (ring === undefined) return [];
+    const line = Math.floor(pa / this.lineBytes);
+    const pageNo = Math.floor(line / INDEX_PAGE_LINES);
+    const page = this.index.get(pageNo);
+    const ring = page === undefined ? -1 : page[line - pageNo * INDEX_PAGE_LINES]! - 1;
+    if (ring < 0) return [];
     const n = this.counts[ring]!;
     const head = this.heads[ring]!;
     const out: LineEvent[] = [];
@@ -101,6 +124,8 @@ export class LineHistory {
 
   clear(): void {
     this.index.clear();
+    this.lastPageNo = -1;
+    this.lastPage = undefined;
     this.used = 0;
     this.heads.fill(0);
     this.counts.fill(0);

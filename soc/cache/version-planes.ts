@@ -2,7 +2,7 @@
 // (the coherency checker) is attached: one Uint32Array per cache slab and write-combine buffer, a lazily
 // paged plane for DRAM, and the versions of the read in progress. Moved with the same TypedArray.set and
 // fill calls as the data they shadow, so a stale line carries the stale write's version.
-import { PagedArray } from '../memory/paged-array.ts';
+import { PagedArray, VERSION_PAGE_ELEMENTS } from '../memory/paged-array.ts';
 import type { DataObserver } from './data-observer.ts';
 
 export class VersionPlanes {
@@ -31,7 +31,7 @@ export class VersionPlanes {
     this.wc = Array.from({ length: cores }, () => new Uint32Array(lineBytes));
     this.read = new Uint32Array(4096);
     this.below = new Uint32Array(lineBytes);
-    this.dram = new PagedArray((n) => new Uint32Array(n), dramBase, dramSize, 'versions');
+    this.dram = new PagedArray((n) => new Uint32Array(n), dramBase, dramSize, 'versions', VERSION_PAGE_ELEMENTS);
     this.dramBase = dramBase;
     this.dramEnd = dramBase + dramSize;
   }

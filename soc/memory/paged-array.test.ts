@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { PAGE_ELEMENTS, PagedArray } from './paged-array.ts';
 
 const BASE = 0x4000_0000;
@@ -42,5 +43,145 @@ describe('PagedArray small and bulk copies', () => {
   it('throws a range error naming the store for an access outside it', () => {
     const a = new PagedArray((n) => new Uint8Array(n), BASE, PAGE_ELEMENTS, 'dram');
     expect(() => a.read(BASE + PAGE_ELEMENTS - 4, new Uint8Array(8), 0, 8)).toThrow(/dram\.read: access of 8 bytes/);
+  });
+});
+
+describe('PagedArray uniform pages', () => {
+  const P = 16; // small pages so ranges cross many page edges
+  const versions = (pages = 8): PagedArray<Uint32Array> => new PagedArray((n) => new Uint32Array(n), BASE, pages * P, 'versions', P);
+  const all = (a: PagedArray<Uint32Array>): number[] => {
+    const dst = new Uint32Array(a.size);
+    a.read(BASE, dst, 0, a.size);
+    return Array.from(dst);
+  };
+
+  it('stores a fill of whole pages as one value per page and materialises only the partial ends', () => {
+    const a = versions();
+    a.fill(BASE + 5, 3 * P, 7); // partial page 0, whole pages 1 and 2, partial page 3
+    expect(a.residentPages()).toBe(2);
+    const expected = new Array<number>(8 * P).fill(0).fill(7, 5, 5 + 3 * P);
+    expect(all(a)).toEqual(expected);
+    expect(a.uniformValue(BASE + P, 2 * P)).toBe(7);
+    expect(a.uniformValue(BASE + P + 3, 4)).toBe(7);
+    expect(a.uniformValue(BASE + P, 2 * P + 1)).toBe(-1); // reaches the materialised page 3
+    expect(a.uniformValue(BASE + 4 * P, 4 * P)).toBe(0); // untouched pages hold zeros
+  });
+
+  it('releases a materialised page when a fill covers it whole, and rebuilds it from its value when partly written', () => {
+    const a = versions();
+    a.write(BASE + P + 2, Uint32Array.of(1, 2, 3), 0, 3);
+    expect(a.residentPages()).toBe(1);
+    a.fill(BASE + P, P, 9);
+    expect(a.residentPages()).toBe(0);
+    expect(a.uniformValue(BASE + P, P)).toBe(9);
+    a.write(BASE + P + 4, Uint32Array.of(5), 0, 1); // reuses the released array: stale 1, 2, 3 must not show
+    expect(a.residentPages()).toBe(1);
+    const dst = new Uint32Array(P);
+    a.read(BASE + P, dst, 0, P);
+    expect(Array.from(dst)).toEqual([9, 9, 9, 9, 5, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]);
+  });
+
+  it('leaves a uniform page uniform when a partial fill writes the value it already holds', () => {
+    const a = versions();
+    a.fill(BASE, 2 * P, 4);
+    a.fill(BASE + 3, 20, 4);
+    a.fill(BASE + 2 * P + 1, 3, 0); // zeros into an untouched page
+    expect(a.residentPages()).toBe(0);
+    a.fill(BASE + 3, 20, 5);
+    expect(a.residentPages()).toBe(2);
+  });
+
+  it('reads short and long runs across edges between untouched, uniform and materialised pages', () => {
+    const a = versions();
+    a.fill(BASE + P, P, 3); // page 1 uniform
+    a.write(BASE + 2 * P + 1, Uint32Array.of(8, 8), 0, 2); // page 2 materialised, page 0 and 3.. untouched
+    const dst = new Uint32Array(40).fill(99);
+    a.read(BASE + P - 2, dst, 1, 4); // untouched → uniform
+    expect(Array.from(dst.subarray(0, 6))).toEqual([99, 0, 0, 3, 3, 99]);
+    a.read(BASE + 2 * P - 1, dst, 0, 4); // uniform → materialised
+    expect(Array.from(dst.subarray(0, 4))).toEqual([3, 0, 8, 8]);
+    a.read(BASE + P - 1, dst, 0, 2 * P + 2); // untouched → uniform → materialised → untouched
+    expect(dst[0]).toBe(0);
+    expect(Array.from(dst.subarray(1, P + 1)).every((v) => v === 3)).toBe(true);
+    expect(Array.from(dst.subarray(P + 1, P + 4))).toEqual([0, 8, 8]);
+    expect(dst[2 * P + 1]).toBe(0);
+  });
+
+  it('stores what the element type would: a uniform page of a byte store truncates like a typed array', () => {
+    const b = new PagedArray((n) => new Uint8Array(n), BASE, 4 * P, 'dram', P);
+    b.fill(BASE, 2 * P, 0x1ee);
+    b.fill(BASE + 3, 2, 0xee); // equal to the stored value: stays uniform
+    expect(b.residentPages()).toBe(0);
+    expect(b.uniformValue(BASE, 2 * P)).toBe(0xee);
+    const v = versions();
+    v.fill(BASE, P, -1);
+    expect(v.uniformValue(BASE, P)).toBe(0xffffffff);
+  });
+
+  it('passes uniform pages to forEachPiece as their value, or as arrays holding it when asked to allocate', () => {
+    const a = versions();
+    a.fill(BASE + P, P, 6);
+    a.write(BASE + 2 * P, Uint32Array.of(1), 0, 1);
+    const seen: [number | number[], number, number, number][] = [];
+    a.forEachPiece(BASE + P - 1, P + 3, false, (page, start, end, addr) => {
+      seen.push([typeof page === 'number' ? page : Array.from(page.subarray(start, end)), start, end, addr]);
+    });
+    expect(seen).toEqual([
+      [0, P - 1, P, BASE + P - 1],
+      [6, 0, P, BASE + P],
+      [[1, 0], 0, 2, BASE + 2 * P],
+    ]);
+    expect(a.residentPages()).toBe(1);
+    a.forEachPiece(BASE + P + 2, 2, true, (page, start, end) => {
+      expect(typeof page).not.toBe('number');
+      if (typeof page !== 'number') {
+        expect(Array.from(page.subarray(start, end))).toEqual([6, 6]);
+        page[start] = 2;
+      }
+    });
+    expect(a.residentPages()).toBe(2);
+    expect(all(a).slice(P, P + 4)).toEqual([6, 6, 2, 6]);
+  });
+
+  it('matches a flat array for any sequence of writes, fills and reads', () => {
+    const size = 8 * P;
+    const op = fc.record({
+      kind: fc.constantFrom('write', 'fill', 'read'),
+      off: fc.nat(size - 1),
+      len: fc.nat(3 * P),
+      v: fc.constantFrom(0, 1, 2, 0xffffffff),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const a = versions();
+        const model = new Uint32Array(size);
+        let next = 10;
+        for (const o of ops) {
+          const len = Math.min(o.len, size - o.off);
+          if (o.kind === 'fill') {
+            a.fill(BASE + o.off, len, o.v);
+            model.fill(o.v, o.off, o.off + len);
+          } else if (o.kind === 'write') {
+            const src = Uint32Array.from({ length: len }, () => next++);
+            a.write(BASE + o.off, src, 0, len);
+            model.set(src, o.off);
+          } else {
+            const dst = new Uint32Array(len);
+            a.read(BASE + o.off, dst, 0, len);
+            expect(Array.from(dst)).toEqual(Array.from(model.subarray(o.off, o.off + len)));
+            const run = model.subarray(o.off, o.off + len);
+            const u = a.uniformValue(BASE + o.off, len);
+            if (u >= 0) expect(run.every((x) => x === u)).toBe(true);
+          }
+        }
+        expect(all(a)).toEqual(Array.from(model));
+        expect(a.residentPages()).toBeLessThanOrEqual(8);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects a page size that is not a positive integer', () => {
+    expect(() => new PagedArray((n) => new Uint8Array(n), BASE, 64, 'dram', 0)).toThrow(/pageElements must be a positive integer/);
   });
 });

@@ -1,14 +1,26 @@
 // Lazily paged typed storage over a physical address range: DRAM's bytes, and the checker's per-byte
-// version plane beside them, share this one piece of code. Untouched pages read as zeros and cost nothing.
+// version planes beside them, share this one piece of code. A page is either untouched (reads as zeros),
+// UNIFORM (one number that every element holds: a whole-page fill costs no memory traffic), or a
+// materialised typed array. Devices write versions in long runs of one value, so most version pages stay
+// uniform and never cost a 4-byte store per byte.
 import { hexAddr } from './memory-target.ts';
 
-/** 64 Ki elements per page: bulk copies touch few pages, sparse use stays cheap. */
+/** Default page: 64 Ki elements. Bulk copies touch few pages, sparse use stays cheap (DRAM data). */
 export const PAGE_ELEMENTS = 64 * 1024;
+/**
+ * Page size for version planes: small enough that a device transfer (camera line groups are ~61 KB)
+ * covers mostly whole pages, which a fill then stores as a single uniform value.
+ */
+export const VERSION_PAGE_ELEMENTS = 4 * 1024;
 /**
  * In-page copies of at most this many elements (a cache line, a version run) use an element loop:
  * cheaper than allocating the subarray view TypedArray.set needs, and nothing is allocated per access.
  */
 const SMALL_COPY = 64;
+/** Arrays of pages that became uniform again are kept (up to this many) for the next materialisation. */
+const MAX_SPARE_PAGES = 8;
+/** Page tables grow densely up to this many pages past their end in one step. */
+const DENSE_GROWTH_LIMIT = 1 << 18;
 
 /** An access outside a store's own address range (a wiring bug: the address map should have caught it). */
 export class MemoryRangeError extends RangeError {
@@ -20,13 +32,21 @@ export class MemoryRangeError extends RangeError {
 
 type Elements = Uint8Array | Uint32Array;
 
-/** One element per address; `A` is Uint8Array for data, Uint32Array for versions. */
+/**
+ * One element per address; `A` is Uint8Array for data, Uint32Array for versions. Pages are held as
+ * `undefined` (never touched: all zeros), a number (uniform: every element holds it) or an array.
+ */
 export class PagedArray<A extends Elements> {
   readonly name: string;
   readonly base: number;
   readonly size: number;
-  // Indexed by page number relative to base; holes are untouched pages.
-  private readonly pages: (A | undefined)[] = [];
+  readonly pageElements: number;
+  // Indexed by page number relative to base; grown densely (push) so V8 keeps fast elements.
+  private readonly pages: (A | number | undefined)[] = [];
+  // Arrays released by pages that became uniform, reused before allocating.
+  private readonly spare: A[] = [];
+  // Converts a fill value to what an element of A stores (0x1ff → 0xff in a Uint8Array, -1 → 2^32-1 ...).
+  private readonly scratch: A;
   private resident = 0;
 
   constructor(
@@ -34,39 +54,46 @@ export class PagedArray<A extends Elements> {
     base: number,
     size: number,
     name: string,
+    pageElements: number = PAGE_ELEMENTS,
   ) {
     if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`${name}: base must be a non-negative integer, got ${base}`);
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`${name}: size must be a positive integer, got ${size}`);
     if (base + size > Number.MAX_SAFE_INTEGER) throw new RangeError(`${name}: base + size exceeds 2^53`);
+    if (!Number.isSafeInteger(pageElements) || pageElements <= 0) throw new RangeError(`${name}: pageElements must be a positive integer, got ${pageElements}`);
     this.name = name;
     this.base = base;
     this.size = size;
+    this.pageElements = pageElements;
+    this.scratch = make(1);
   }
 
-  /** Allocated pages. */
+  /** Pages holding a materialised array (untouched and uniform pages cost no host memory). */
   residentPages(): number {
     return this.resident;
   }
 
   read(addr: number, dst: A, dstOff: number, len: number): void {
     let off = this.check('read', addr, len);
+    const P = this.pageElements;
     if (len <= SMALL_COPY) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      if (inPage + len <= PAGE_ELEMENTS) {
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      if (inPage + len <= P) {
         const page = this.pages[pageNo];
         if (page === undefined) dst.fill(0, dstOff, dstOff + len);
+        else if (typeof page === 'number') dst.fill(page, dstOff, dstOff + len);
         else for (let i = 0; i < len; i++) dst[dstOff + i] = page[inPage + i]!;
         return;
       }
     }
     const end = off + len;
     while (off < end) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      const n = Math.min(PAGE_ELEMENTS - inPage, end - off);
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      const n = Math.min(P - inPage, end - off);
       const page = this.pages[pageNo];
       if (page === undefined) dst.fill(0, dstOff, dstOff + n);
+      else if (typeof page === 'number') dst.fill(page, dstOff, dstOff + n);
       else dst.set(page.subarray(inPage, inPage + n) as ArrayLike<number>, dstOff);
       dstOff += n;
       off += n;
@@ -75,21 +102,23 @@ export class PagedArray<A extends Elements> {
 
   write(addr: number, src: A, srcOff: number, len: number): void {
     let off = this.check('write', addr, len);
+    const P = this.pageElements;
     if (len <= SMALL_COPY) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      if (inPage + len <= PAGE_ELEMENTS) {
-        const page = this.page(pageNo);
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      if (inPage + len <= P) {
+        const page = this.materialise(pageNo, len === P);
         for (let i = 0; i < len; i++) page[inPage + i] = src[srcOff + i]!;
         return;
       }
     }
     const end = off + len;
     while (off < end) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      const n = Math.min(PAGE_ELEMENTS - inPage, end - off);
-      this.page(pageNo).set(src.subarray(srcOff, srcOff + n) as ArrayLike<number>, inPage);
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      const n = Math.min(P - inPage, end - off);
+      // A whole-page write overwrites every element: the page's old value need not be filled in first.
+      this.materialise(pageNo, n === P).set(src.subarray(srcOff, srcOff + n) as ArrayLike<number>, inPage);
       srcOff += n;
       off += n;
     }
@@ -97,40 +126,108 @@ export class PagedArray<A extends Elements> {
 
   fill(addr: number, len: number, value: number): void {
     let off = this.check('fill', addr, len);
+    this.scratch[0] = value;
+    const v = this.scratch[0]!;
+    const P = this.pageElements;
     const end = off + len;
     while (off < end) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      const n = Math.min(PAGE_ELEMENTS - inPage, end - off);
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      const n = Math.min(P - inPage, end - off);
       const page = this.pages[pageNo];
-      if (page !== undefined) page.fill(value, inPage, inPage + n);
-      // Filling an untouched page with zeros changes nothing: it already reads as zeros.
-      else if (value !== 0) this.page(pageNo).fill(value, inPage, inPage + n);
+      if (n === P) this.setUniform(pageNo, v);
+      else if (page !== undefined && typeof page !== 'number') page.fill(v, inPage, inPage + n);
+      // A uniform (or untouched: zero) page already holding the value is unchanged by the fill.
+      else if ((page ?? 0) !== v) this.materialise(pageNo, false).fill(v, inPage, inPage + n);
       off += n;
     }
   }
 
-  /** Calls `fn(page, start, end, addr)` for each page-contained piece of the range (pages allocated on demand). */
-  forEachPiece(addr: number, len: number, allocate: boolean, fn: (page: A | undefined, start: number, end: number, addr: number) => void): void {
+  /**
+   * The value every element of [addr, addr+len) holds when the range lies in untouched or uniform pages
+   * that all hold the same value, else -1 (so a caller can compare a run without reading it out).
+   */
+  uniformValue(addr: number, len: number): number {
+    let off = this.check('uniformValue', addr, len);
+    const P = this.pageElements;
+    const end = off + len;
+    let value = -1;
+    while (off < end) {
+      const pageNo = Math.floor(off / P);
+      const page = this.pages[pageNo];
+      if (page !== undefined && typeof page !== 'number') return -1;
+      const u = page ?? 0;
+      if (value !== -1 && u !== value) return -1;
+      value = u;
+      off = (pageNo + 1) * P;
+    }
+    return value;
+  }
+
+  /**
+   * Calls `fn(page, start, end, addr)` for each page-contained piece of the range. With `allocate` every
+   * page is materialised and passed as an array; without it, an untouched or uniform page is passed as
+   * the number all its elements hold (0 for untouched).
+   */
+  forEachPiece(addr: number, len: number, allocate: boolean, fn: (page: A | number, start: number, end: number, addr: number) => void): void {
     let off = this.check('scan', addr, len);
+    const P = this.pageElements;
     const end = off + len;
     while (off < end) {
-      const pageNo = Math.floor(off / PAGE_ELEMENTS);
-      const inPage = off - pageNo * PAGE_ELEMENTS;
-      const n = Math.min(PAGE_ELEMENTS - inPage, end - off);
-      fn(allocate ? this.page(pageNo) : this.pages[pageNo], inPage, inPage + n, this.base + off);
+      const pageNo = Math.floor(off / P);
+      const inPage = off - pageNo * P;
+      const n = Math.min(P - inPage, end - off);
+      fn(allocate ? this.materialise(pageNo, false) : this.pages[pageNo] ?? 0, inPage, inPage + n, this.base + off);
       off += n;
     }
   }
 
-  private page(pageNo: number): A {
-    let page = this.pages[pageNo];
-    if (page === undefined) {
-      page = this.make(PAGE_ELEMENTS);
-      this.pages[pageNo] = page;
-      this.resident++;
+  /** The page as an array holding its current contents (unless `overwriteAll`: the caller writes every element). */
+  private materialise(pageNo: number, overwriteAll: boolean): A {
+    const page = this.pages[pageNo];
+    if (page !== undefined && typeof page !== 'number') return page;
+    const value = page ?? 0;
+    const reused = this.spare.pop();
+    let arr: A;
+    if (reused !== undefined) {
+      arr = reused;
+      if (!overwriteAll) arr.fill(value);
+    } else {
+      arr = this.make(this.pageElements);
+      if (!overwriteAll && value !== 0) arr.fill(value);
     }
-    return page;
+    this.store(pageNo, arr);
+    this.resident++;
+    return arr;
+  }
+
+  /** Makes the whole page hold `value` (already converted to A's element type). */
+  private setUniform(pageNo: number, value: number): void {
+    const page = this.pages[pageNo];
+    if (page !== undefined && typeof page !== 'number') {
+      this.resident--;
+      if (this.spare.length < MAX_SPARE_PAGES) this.spare.push(page);
+    } else if (page === undefined && value === 0) {
+      return; // untouched already reads as zeros
+    }
+    this.store(pageNo, value);
+  }
+
+  private store(pageNo: number, page: A | number): void {
+    if (pageNo >= this.pages.length) this.growTable(pageNo);
+    this.pages[pageNo] = page;
+  }
+
+  /**
+   * Grows the page table past `pageNo`, doubling so a store touched page by page upwards grows it rarely.
+   * Growing by push keeps V8's fast elements; a far jump (a store of many GiB touched near its top) is
+   * left to a direct store rather than pushing millions of holes.
+   */
+  private growTable(pageNo: number): void {
+    const pages = this.pages;
+    if (pageNo - pages.length >= DENSE_GROWTH_LIMIT) return;
+    const target = Math.min(Math.max(pageNo + 1, pages.length * 2), Math.ceil(this.size / this.pageElements));
+    while (pages.length < target) pages.push(undefined);
   }
 
   /** Validates the access and returns its offset from base. */
