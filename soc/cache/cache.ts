@@ -60,12 +60,15 @@ export class Cache {
    */
   private readonly setTags: Int32Array;
   readonly replacement: ReplacementPolicy;
-  private readonly wayBytes: number;
+  /** Bytes covered by one way: lineAddr(slot) = tags[slot] * wayBytes + (slot & setMask) * lineBytes. */
+  readonly wayBytes: number;
   private readonly maxAddress: number;
   // Reciprocals of powers of two: multiplying by them is exact and avoids float division and fmod.
   private readonly invLine: number;
   private readonly invWay: number;
-  private readonly setMask: number;
+  readonly setMask: number;
+  /** sets * ways, as a field (read in host walks over every slot). */
+  readonly slotCount: number;
 
   constructor(opts: CacheOptions) {
     this.name = opts.name;
@@ -79,6 +82,7 @@ export class Cache {
     this.invWay = 1 / this.wayBytes;
     this.setMask = this.sets - 1;
     const slots = this.sets * this.ways;
+    this.slotCount = slots;
     this.tags = new Int32Array(slots);
     this.setTags = new Int32Array(slots);
     this.state = new Uint8Array(slots);
@@ -92,7 +96,7 @@ export class Cache {
   }
 
   get slots(): number {
-    return this.sets * this.ways;
+    return this.slotCount;
   }
 
   /** Set index of a (line-aligned or not) physical address. */

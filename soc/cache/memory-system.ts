@@ -115,6 +115,30 @@ const RECENT = 8;
 /** Runs up to this many bytes between the scratch page and a cache slab are moved word by word. */
 const SHORT_RUN = 256;
 
+/**
+ * dst[dOff, +n) = src[sOff, +n) for version planes: a short run (a line or a few) moves element by
+ * element, cheaper than a subarray (an allocation) plus a TypedArray.set call.
+ */
+function copyVersions(dst: Uint32Array, dOff: number, src: Uint32Array, sOff: number, n: number): void {
+  if (n <= SHORT_RUN) {
+    for (let k = 0; k < n; k++) dst[dOff + k] = src[sOff + k]!;
+  } else {
+    dst.set(src.subarray(sOff, sOff + n), dOff);
+  }
+}
+
+/** Runs up to this many bytes are copied byte by byte (header reads): no subarray allocation, no set call. */
+const TINY_RUN = 64;
+
+/** dst[dOff, +n) = src[sOff, +n) for the data of a read. */
+function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, n: number): void {
+  if (n <= TINY_RUN) {
+    for (let k = 0; k < n; k++) dst[dOff + k] = src[sOff + k]!;
+  } else {
+    dst.set(src.subarray(sOff, sOff + n), dOff);
+  }
+}
+
 export class MemoryArgumentError extends RangeError {
   constructor(message: string) {
     super(message);
@@ -172,7 +196,8 @@ export class MemorySystem {
   private readonly ncores: number;
   private readonly scratch: Uint8Array;
   private readonly scratchWords: Int32Array;
-  private readonly keys: Float64Array;
+  /** One bit per (line, core) of the range in progress (host walk of l1Lines); all zero between uses. */
+  private rangeBits = new Uint32Array(0);
   // Per-operation time base: t0 + (base + local cycles).
   private t0: Ps = 0;
   private base = 0;
@@ -217,7 +242,6 @@ export class MemorySystem {
     this.wc = opts.cores.map(() => new WriteCombineBuffer(this.lb));
     this.scratch = new Uint8Array(4096);
     this.scratchWords = new Int32Array(this.scratch.buffer);
-    this.keys = new Float64Array(this.l1d[0]!.slots * this.ncores);
     this.recent = new Float64Array(this.ncores * RECENT).fill(-1);
     this.recentCount = new Uint32Array(this.ncores);
     this.drainWrite = (addr, off, n) => {
@@ -359,7 +383,7 @@ export class MemorySystem {
       if (os < 0) continue;
       if (!supplied) {
         l1.copyLineFrom(slot, other, os);
-        if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l1[o]!.subarray(os * this.lb, os * this.lb + this.lb), slot * this.lb);
+        if (this.vp !== null) copyVersions(this.vp.l1[core]!, slot * this.lb, this.vp.l1[o]!, os * this.lb, this.lb);
         supplied = true;
       }
       if (forWrite) {
@@ -378,7 +402,7 @@ export class MemorySystem {
     } else {
       const s2 = this.l2.fetchLine(la, t, speculative);
       l1.copyLineFrom(slot, this.l2.cache, s2);
-      if (this.vp !== null) this.vp.l1[core]!.set(this.vp.l2.subarray(s2 * this.lb, s2 * this.lb + this.lb), slot * this.lb);
+      if (this.vp !== null) copyVersions(this.vp.l1[core]!, slot * this.lb, this.vp.l2, s2 * this.lb, this.lb);
       cost += this.l2.lastCost;
     }
     l1.install(slot, la, forWrite ? MESI_M : shared ? MESI_S : MESI_E);
@@ -477,8 +501,8 @@ export class MemorySystem {
       let slot = l1.lookup(la);
       if (slot < 0) {
         if (runLen > 0) {
-          dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
-          if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
+          copyBytes(dst, runDst, l1.data, runSrc, runLen);
+          if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
           runLen = 0;
         }
         slot = this.l1Line(core, la, this.at(cycles), false);
@@ -487,7 +511,7 @@ export class MemorySystem {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
           if (dstWords === undefined) dstWords = this.wordsOf(dst);
           this.loadLine(l1, slot, dst, dstOff + (pos - pa), dstWords);
-          if (l1v !== null) vp!.read.set(l1v.subarray(slot * lb, slot * lb + lb), pos - pa);
+          if (l1v !== null) copyVersions(vp!.read, pos - pa, l1v, slot * lb, lb);
           prevSlot = -2;
           pos += n;
           la = lineEnd;
@@ -503,8 +527,8 @@ export class MemorySystem {
         runLen += n;
       } else {
         if (runLen > 0) {
-          dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
-          if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
+          copyBytes(dst, runDst, l1.data, runSrc, runLen);
+          if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
         }
         runSrc = src;
         runLen = n;
@@ -515,8 +539,8 @@ export class MemorySystem {
       la = lineEnd;
     }
     if (runLen > 0) {
-      dst.set(l1.data.subarray(runSrc, runSrc + runLen), runDst);
-      if (l1v !== null) vp!.read.set(l1v.subarray(runSrc, runSrc + runLen), runDst - dstOff);
+      copyBytes(dst, runDst, l1.data, runSrc, runLen);
+      if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
     }
     return cycles;
   }
@@ -919,24 +943,54 @@ export class MemorySystem {
         }
       }
     } else {
+      // Mark (line offset, core) pairs present in a bitmap (bit i * cores + c), then visit the set bits in
+      // ascending order: the (address, core) order a sort would give, in O(slots + n * cores / 32).
       const end = firstLa + n * lb;
       const nc = this.ncores;
-      let k = 0;
+      const total = n * nc;
+      const words = (total + 31) >>> 5;
+      if (this.rangeBits.length < words) this.rangeBits = new Uint32Array(words);
+      const bits = this.rangeBits;
+      let lo = total;
+      let hi = -1;
       for (let c = 0; c < nc; c++) {
         const l1 = this.l1d[c]!;
+        const state = l1.state;
+        const tags = l1.tags;
+        const wayBytes = l1.wayBytes;
+        const setMask = l1.setMask;
+        // Tags outside [tagLo, tagHi] cannot hold a line of the range: one compare rejects them.
+        const tagLo = Math.floor(firstLa / wayBytes);
+        const tagHi = Math.floor((end - 1) / wayBytes);
+        const tagSpan = tagHi - tagLo;
         for (let s = 0; s < slots; s++) {
-          if (l1.state[s] === 0) continue;
-          const la = l1.lineAddr(s);
-          if (la >= firstLa && la < end) this.keys[k++] = (la / lb) * 16 + c;
+          // Unsigned compare: one test for tagLo <= tag <= tagHi; most slots of a full cache fail it.
+          if ((tags[s]! - tagLo) >>> 0 > tagSpan || state[s] === 0) continue;
+          const tag = tags[s]!;
+          const la = tag * wayBytes + (s & setMask) * lb;
+          if (la < firstLa || la >= end) continue;
+          const bit = ((la - firstLa) / lb) * nc + c;
+          bits[bit >>> 5] = bits[bit >>> 5]! | (1 << (bit & 31));
+          if (bit < lo) lo = bit;
+          if (bit > hi) hi = bit;
         }
       }
-      const keys = this.keys.subarray(0, k).sort();
-      for (let j = 0; j < k; j++) {
-        const key = keys[j]!;
-        const c = key % 16;
-        const la = ((key - c) / 16) * lb;
-        const i = (la - firstLa) / lb;
-        wb += this.l1OpSlot(op, c, this.l1d[c]!.lookup(la), this.at(base + (i + 1) * per + wb));
+      if (hi >= 0) {
+        try {
+          for (let wi = lo >>> 5, wEnd = hi >>> 5; wi <= wEnd; wi++) {
+            let word = bits[wi]!;
+            while (word !== 0) {
+              const bit = wi * 32 + 31 - Math.clz32(word & -word);
+              word &= word - 1;
+              const c = bit % nc;
+              const i = (bit - c) / nc;
+              const la = firstLa + i * lb;
+              wb += this.l1OpSlot(op, c, this.l1d[c]!.lookup(la), this.at(base + (i + 1) * per + wb));
+            }
+          }
+        } finally {
+          bits.fill(0, lo >>> 5, (hi >>> 5) + 1);
+        }
       }
     }
     if (this.l1Maint.reachesL2 === true) {

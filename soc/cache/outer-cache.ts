@@ -115,7 +115,8 @@ export class OuterCache {
   private readonly lb: number;
   private readonly snapTags: Int32Array;
   private readonly snapState: Uint8Array;
-  private readonly scratchKeys: Float64Array;
+  /** One bit per line of the range in progress (host walk of linesOp); all zero between uses. */
+  private bits = new Uint32Array(0);
 
   constructor(
     cfg: OuterCacheConfig,
@@ -132,7 +133,6 @@ export class OuterCache {
     this.lb = cfg.lineBytes;
     this.snapTags = new Int32Array(this.cache.slots);
     this.snapState = new Uint8Array(this.cache.slots);
-    this.scratchKeys = new Float64Array(this.cache.slots);
   }
 
   /** CPU cycles covering a duration, rounded up. */
@@ -257,8 +257,11 @@ export class OuterCache {
   /** Copies the versions of the write in progress (from index `i` of its source) into a plane. */
   private versionsTo(dst: Uint32Array, dstOff: number, i: number, n: number): void {
     const src = this.vSrc;
-    if (src !== null) dst.set(src.subarray(this.vOff + i, this.vOff + i + n), dstOff);
-    else dst.fill(this.vConst, dstOff, dstOff + n);
+    if (src === null) dst.fill(this.vConst, dstOff, dstOff + n);
+    else if (n <= 256) {
+      // A line or less: element moves beat a subarray allocation plus a set call.
+      for (let k = 0, s = this.vOff + i; k < n; k++) dst[dstOff + k] = src[s + k]!;
+    } else dst.set(src.subarray(this.vOff + i, this.vOff + i + n), dstOff);
   }
 
   private versionsToDram(addr: number, i: number, n: number): void {
@@ -352,23 +355,59 @@ export class OuterCache {
         if (slot >= 0) wb += this.opSlot(op, slot, this.at(t0, base + (i + 1) * per + wb));
       }
     } else {
-      const end = firstLa + n * this.lb;
-      let k = 0;
-      for (let slot = 0; slot < c.slots; slot++) {
-        if (c.state[slot] === 0) continue;
-        const la = c.lineAddr(slot);
-        if (la >= firstLa && la < end) this.scratchKeys[k++] = la;
+      // Mark the range offsets of the present lines in a bitmap, then visit the set bits in ascending
+      // order: the ascending-address order a sort of the addresses would give, in O(slots + n / 32).
+      const lb = this.lb;
+      const end = firstLa + n * lb;
+      const bits = this.rangeBits(n);
+      const state = c.state;
+      const tags = c.tags;
+      const wayBytes = c.wayBytes;
+      const setMask = c.setMask;
+      const slots = c.slotCount;
+      // Tags outside [tagLo, tagHi] cannot hold a line of the range: one compare rejects them.
+      const tagLo = Math.floor(firstLa / wayBytes);
+      const tagHi = Math.floor((end - 1) / wayBytes);
+      let lo = n;
+      let hi = -1;
+      const tagSpan = tagHi - tagLo;
+      for (let slot = 0; slot < slots; slot++) {
+        // Unsigned compare: one test for tagLo <= tag <= tagHi; most slots of a full cache fail it.
+        if ((tags[slot]! - tagLo) >>> 0 > tagSpan || state[slot] === 0) continue;
+        const tag = tags[slot]!;
+        const la = tag * wayBytes + (slot & setMask) * lb;
+        if (la < firstLa || la >= end) continue;
+        const i = (la - firstLa) / lb;
+        bits[i >>> 5] = bits[i >>> 5]! | (1 << (i & 31));
+        if (i < lo) lo = i;
+        if (i > hi) hi = i;
       }
-      const keys = this.scratchKeys.subarray(0, k).sort();
-      for (let j = 0; j < k; j++) {
-        const la = keys[j]!;
-        const i = (la - firstLa) / this.lb;
-        wb += this.opSlot(op, c.lookup(la), this.at(t0, base + (i + 1) * per + wb));
+      if (hi >= 0) {
+        try {
+          for (let wi = lo >>> 5, wEnd = hi >>> 5; wi <= wEnd; wi++) {
+            let word = bits[wi]!;
+            while (word !== 0) {
+              const b = 31 - Math.clz32(word & -word);
+              word &= word - 1;
+              const i = wi * 32 + b;
+              wb += this.opSlot(op, c.lookup(firstLa + i * lb), this.at(t0, base + (i + 1) * per + wb));
+            }
+          }
+        } finally {
+          bits.fill(0, lo >>> 5, (hi >>> 5) + 1);
+        }
       }
     }
     this.stats.maintOps += n;
     this.stats.maintBytes += n * this.lb;
     return n * per + wb;
+  }
+
+  /** The zeroed bitmap for a range of n lines (grown, rarely, to the largest range seen). */
+  private rangeBits(n: number): Uint32Array {
+    const words = (n + 31) >>> 5;
+    if (this.bits.length < words) this.bits = new Uint32Array(words);
+    return this.bits;
   }
 
   /**

@@ -108,27 +108,97 @@ export class DramTiming {
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
     let end = arrive;
-    let remaining = bytes;
     const il = this.interleave;
     const ports = this.ports;
-    // Decode the first chunk once (exact power-of-two reciprocals); the following chunks start on an
-    // interleave boundary on the next port, so their decode is an increment.
-    const chunk = Math.floor(addr * this.invInterleave);
-    let chunkInPort = Math.floor(chunk * this.invPorts);
-    let port = chunk - chunkInPort * ports;
-    let inChunk = addr - chunk * il;
-    while (remaining > 0) {
-      const room = il - inChunk;
-      const n = room < remaining ? room : remaining;
-      const done = this.serviceChunk(port, chunkInPort * il + inChunk, n, isWrite, arrive);
-      if (done > end) end = done;
-      remaining -= n;
-      inChunk = 0;
-      if (++port === ports) {
-        port = 0;
+    const banks = this.banks;
+    const rowBytes = this.rowBytes;
+    const invRowBytes = this.invRowBytes;
+    const invBanks = this.invBanks;
+    const burstBytes = this.burstBytes;
+    const burstPs = this.burstPs;
+    const tREFI = this.tREFI;
+    const tRFC = this.tRFC;
+    const lat = isWrite ? this.WL : this.CL;
+    const bankReady = this.bankReady;
+    const openRow = this.openRow;
+    const writeDataEnd = this.writeDataEnd;
+    const lastRefresh = this.lastRefresh;
+    const addrEnd = addr + bytes;
+    // Chunks of the request: first..lastChunk, chunk c on port c mod ports (exact power-of-two reciprocals).
+    const firstChunk = Math.floor(addr * this.invInterleave);
+    const lastChunk = Math.floor((addrEnd - 1) * this.invInterleave);
+    const firstInPort = Math.floor(firstChunk * this.invPorts);
+    // `| 0`: small non-negative integers, so the typed-array indexes below are int32, not doubles.
+    const firstPort = (firstChunk - firstInPort * ports) | 0;
+    let hits = 0;
+    // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
+    // walked together, in address order, with the port's bus time and current row decode in locals.
+    for (let j = 0; j < ports; j++) {
+      let c = firstChunk + j;
+      if (c > lastChunk) break;
+      let port = firstPort + j;
+      let chunkInPort = firstInPort;
+      if (port >= ports) {
+        port -= ports;
         chunkInPort++;
       }
+      const bankBase = (port * banks) | 0;
+      let pf = this.portFree[port]!;
+      let busy = 0;
+      // The refresh interval already accounted for on this port, [refStart, refNext) (empty before the
+      // first refresh): a t inside it only waits for that refresh to end, as in applyRefresh's fast path.
+      let last = lastRefresh[port]!;
+      let refStart = last > 0 ? last * tREFI : 0;
+      let refNext = last > 0 ? refStart + tREFI : 0;
+      let rowEnd = -1; // port-local end of the row decoded in b/row (none yet)
+      let b = 0;
+      let row = 0;
+      for (; c <= lastChunk; c += ports, chunkInPort++) {
+        const chunkBase = c * il;
+        const lo = c === firstChunk ? addr : chunkBase;
+        const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
+        const portLocal = chunkInPort * il + (lo - chunkBase);
+        if (portLocal >= rowEnd) {
+          const rowIndex = Math.floor(portLocal * invRowBytes);
+          row = Math.floor(rowIndex * invBanks);
+          b = (bankBase + (rowIndex - row * banks)) | 0;
+          rowEnd = (rowIndex + 1) * rowBytes;
+        }
+        const ready = bankReady[b]!;
+        let t = arrive > ready ? arrive : ready;
+        if (tREFI > 0) {
+          if (t >= refStart && t < refNext) {
+            const refreshEnd = refStart + tRFC;
+            if (t < refreshEnd) t = refreshEnd;
+          } else {
+            t = this.applyRefresh(port, t);
+            last = lastRefresh[port]!;
+            refStart = last > 0 ? last * tREFI : 0;
+            refNext = last > 0 ? refStart + tREFI : 0;
+          }
+        }
+        let colCmd: number;
+        if (openRow[b] === row) {
+          hits++;
+          colCmd = t;
+        } else {
+          colCmd = this.openRowFor(b, row, t);
+        }
+        const dataTime = n === burstBytes ? burstPs : Math.ceil(n / burstBytes) * burstPs;
+        let dataStart = colCmd + lat;
+        if (pf > dataStart) dataStart = pf;
+        pf = dataStart + dataTime;
+        // The next column command to this bank can follow this one by the burst time (back-to-back bursts).
+        bankReady[b] = dataStart - lat + dataTime;
+        if (isWrite) writeDataEnd[b] = pf;
+        busy += dataTime;
+      }
+      this.portFree[port] = pf;
+      // Integer ps: one add of the port's sum equals the per-chunk adds.
+      this.busyPs[port] = this.busyPs[port]! + busy;
+      if (pf > end) end = pf;
     }
+    this.rowHits += hits;
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
     return end;
@@ -176,49 +246,22 @@ export class DramTiming {
     return Math.floor(chunk / this.ports) * il + (addr % il);
   }
 
-  /** One chunk on `port` at port-local offset `portLocal` (never crossing the interleave). */
-  private serviceChunk(port: number, portLocal: number, n: number, isWrite: boolean, arrive: Ps): Ps {
-    const banks = this.banks;
-    const rowIndex = Math.floor(portLocal * this.invRowBytes);
-    const row = Math.floor(rowIndex * this.invBanks);
-    const b = port * banks + (rowIndex - row * banks);
-
-    let t = arrive > this.bankReady[b]! ? arrive : this.bankReady[b]!;
-    if (this.tREFI > 0) t = this.applyRefresh(port, t);
-
-    let colCmd: number;
-    const open = this.openRow[b]!;
-    if (open === row) {
-      this.rowHits++;
-      colCmd = t;
-    } else {
-      this.rowMisses++;
-      let act = t;
-      if (open >= 0) {
-        this.rowConflicts++;
-        let pre = t;
-        const rasDone = this.activatedAt[b]! + this.tRAS;
-        if (rasDone > pre) pre = rasDone;
-        const wrDone = this.writeDataEnd[b]! + this.tWR;
-        if (wrDone > pre) pre = wrDone;
-        act = pre + this.tRP;
-      }
-      this.openRow[b] = row;
-      this.activatedAt[b] = act;
-      colCmd = act + this.tRCD;
+  /** Row miss on bank `b` at time t (closed bank or another row open): opens `row`, returns its column-command time. */
+  private openRowFor(b: number, row: number, t: Ps): Ps {
+    this.rowMisses++;
+    let act = t;
+    if (this.openRow[b]! >= 0) {
+      this.rowConflicts++;
+      let pre = t;
+      const rasDone = this.activatedAt[b]! + this.tRAS;
+      if (rasDone > pre) pre = rasDone;
+      const wrDone = this.writeDataEnd[b]! + this.tWR;
+      if (wrDone > pre) pre = wrDone;
+      act = pre + this.tRP;
     }
-
-    const lat = isWrite ? this.WL : this.CL;
-    const dataTime = n === this.burstBytes ? this.burstPs : Math.ceil(n / this.burstBytes) * this.burstPs;
-    let dataStart = colCmd + lat;
-    if (this.portFree[port]! > dataStart) dataStart = this.portFree[port]!;
-    const dataEnd = dataStart + dataTime;
-    this.portFree[port] = dataEnd;
-    // The next column command to this bank can follow this one by the burst time (back-to-back bursts).
-    this.bankReady[b] = dataStart - lat + dataTime;
-    if (isWrite) this.writeDataEnd[b] = dataEnd;
-    this.busyPs[port] = this.busyPs[port]! + dataTime;
-    return dataEnd;
+    this.openRow[b] = row;
+    this.activatedAt[b] = act;
+    return act + this.tRCD;
   }
 
   /** Accounts for the all-bank refreshes of `port` up to time t; returns t pushed past a refresh in progress. */

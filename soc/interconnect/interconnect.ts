@@ -105,6 +105,10 @@ export class Interconnect implements EventTarget {
   private readonly sramPs: Ps;
   /** cyclesToPs(k) for every k a burst can take (≤ BOUNDARY beats): a table read instead of checks and a multiply. */
   private readonly cyclePs: Float64Array;
+  /** Shared-channel time of a burst of n bytes (index n ≤ BOUNDARY): cyclePs[ceil(n / busWidth)], no division per burst. */
+  private readonly busXferPs: Float64Array;
+  /** Per master: its port's time for a burst of n bytes (index n ≤ BOUNDARY), cyclePs[ceil(n / widthBytes)]. */
+  private readonly portXferPs: Float64Array[] = [];
   /** The region the last atomic burst decoded to: consecutive line accesses almost always hit it again. */
   private lastRegion: Region | null = null;
   /** Shared data channels: [read, write] free times. */
@@ -150,6 +154,8 @@ export class Interconnect implements EventTarget {
   private used = 0;
 
   private rr = 0;
+  /** Wait (ps) of the bursts reserved since the caller zeroed it; flushed to the stats by addBurstStats. */
+  private waitAcc = 0;
   private arbitrationPosted = false;
   private arbitrating = false;
 
@@ -167,6 +173,7 @@ export class Interconnect implements EventTarget {
     this.sramPs = this.clock.cyclesToPs(config.sramLatencyCycles ?? 2);
     this.cyclePs = new Float64Array(BOUNDARY + 1);
     for (let k = 0; k <= BOUNDARY; k++) this.cyclePs[k] = this.clock.cyclesToPs(k);
+    this.busXferPs = this.xferTable(this.busWidth);
   }
 
   get masterCount(): number {
@@ -188,6 +195,7 @@ export class Interconnect implements EventTarget {
     if (id >= this.mWidth.length) this.growMasters();
     this.names.push(cfg.name);
     this.mWidth[id] = cfg.widthBytes;
+    this.portXferPs.push(this.xferTable(cfg.widthBytes));
     this.mBurstBytes[id] = Math.min(cfg.widthBytes * cfg.maxBurstBeats, BOUNDARY);
     this.mMaxOut[id] = cfg.maxOutstanding;
     const group = cfg.burstGroup ?? 1;
@@ -244,6 +252,8 @@ export class Interconnect implements EventTarget {
     let a = addr;
     let remaining = len;
     const maxBurst = this.mBurstBytes[master]!;
+    let bursts = 0;
+    this.waitAcc = 0;
     while (remaining > 0) {
       // a % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
       const inPage = a <= 0x7fffffff ? a & (BOUNDARY - 1) : a % BOUNDARY;
@@ -256,6 +266,7 @@ export class Interconnect implements EventTarget {
         try {
           region = this.map.resolve(a, n, this.names[master]!, isWrite ? 'write' : 'read');
         } catch (e) {
+          this.addBurstStats(master, a - addr, bursts);
           this.mErrors[master]! += 1;
           this.cErrors[master]!.add(1);
           throw e;
@@ -264,9 +275,11 @@ export class Interconnect implements EventTarget {
       }
       const e = this.reserve(master, region, a, n, isWrite, now, now);
       if (e > end) end = e;
+      bursts++;
       a += n;
       remaining -= n;
     }
+    this.addBurstStats(master, len, bursts);
     this.mAtomic[master]! += 1;
     this.hLatency[master]!.record(end - now);
     return end;
@@ -330,15 +343,26 @@ export class Interconnect implements EventTarget {
     const isWrite = this.tWrite[t] === 1;
     const maxBurst = this.mBurstBytes[m]!;
     let k = this.mMaxOut[m]! - this.mOut[m]!;
-    if (this.mGroup[m]! < k) k = this.mGroup[m]!;
-    const ready = Math.max(this.tStart[t]!, this.mSlotFreedAt[m]!);
+    const group = this.mGroup[m]!;
+    if (group < k) k = group;
+    const tStart = this.tStart[t]!;
+    const freed = this.mSlotFreedAt[m]!;
+    const ready = tStart > freed ? tStart : freed;
     let groupEnd = now;
     let issued = 0;
-    let region: Region | null = null;
+    let bytes = 0;
+    // Address and remaining length live in locals for the group and are written back once.
+    let addr = this.tAddr[t]!;
+    let remaining = this.tRemaining[t]!;
+    let region = this.lastRegion;
+    this.waitAcc = 0;
     while (issued < k) {
-      const addr = this.tAddr[t]!;
-      const n = Math.min(this.tRemaining[t]!, maxBurst, BOUNDARY - (addr % BOUNDARY));
-      // Regions never overlap and are never removed: a burst inside the previous burst's region decodes to it.
+      // addr % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
+      const inPage = addr <= 0x7fffffff ? addr & (BOUNDARY - 1) : addr % BOUNDARY;
+      let n = BOUNDARY - inPage;
+      if (maxBurst < n) n = maxBurst;
+      if (remaining < n) n = remaining;
+      // Regions never overlap and are never removed: a burst inside the last decoded region decodes to it.
       if (region === null || addr < region.base || addr + n > region.base + region.size) {
         try {
           region = this.map.resolve(addr, n, this.names[m]!, isWrite ? 'write' : 'read');
@@ -347,34 +371,55 @@ export class Interconnect implements EventTarget {
           this.mErrors[m]! += 1;
           this.cErrors[m]!.add(1);
           this.tError[t] = e;
-          this.tRemaining[t] = 0;
+          remaining = 0;
           this.dequeueHead(m);
           break;
         }
+        this.lastRegion = region;
       }
       const end = this.reserve(m, region, addr, n, isWrite, now, ready);
-      this.tAddr[t] = addr + n;
-      this.tRemaining[t] = this.tRemaining[t]! - n;
+      addr += n;
+      remaining -= n;
+      bytes += n;
       if (end > groupEnd) groupEnd = end;
       issued++;
-      if (this.tRemaining[t] === 0) {
+      if (remaining === 0) {
         this.dequeueHead(m);
         break;
       }
     }
+    this.tAddr[t] = addr;
+    this.tRemaining[t] = remaining;
     if (issued === 0) {
       // The first burst failed: nothing of this group is in flight.
       if (this.tInFlight[t] === 0) this.finish(t);
       return;
     }
+    this.addBurstStats(m, bytes, issued);
     this.tInFlight[t] = this.tInFlight[t]! + issued;
     this.mOut[m] = this.mOut[m]! + issued;
     if (groupEnd > this.tEnd[t]!) this.tEnd[t] = groupEnd;
     this.sim.post(groupEnd - now, this, t * GROUP_ARG + issued);
   }
 
+  /**
+   * Adds the bytes, bursts and wait (accumulated by reserve in waitAcc) of a group or atomic access to the
+   * master's statistics at once: the values are integers, so the sums equal those of per-burst adds.
+   */
+  private addBurstStats(m: number, bytes: number, bursts: number): void {
+    if (bursts === 0) return;
+    const wait = this.waitAcc;
+    this.mWait[m]! += wait;
+    this.cWait[m]!.add(wait);
+    this.mBytes[m]! += bytes;
+    this.cBytes[m]!.add(bytes);
+    this.mBursts[m]! += bursts;
+    this.cBursts[m]!.add(bursts);
+  }
+
   private completeGroup(arg: number): void {
-    const t = Math.floor(arg / GROUP_ARG);
+    // GROUP_ARG is 2^7: a shift while the argument fits 31 bits.
+    const t = arg <= 0x7fffffff ? arg >>> 7 : Math.floor(arg / GROUP_ARG);
     const k = arg - t * GROUP_ARG;
     const m = this.tMaster[t]!;
     this.mOut[m] = this.mOut[m]! - k;
@@ -408,11 +453,9 @@ export class Interconnect implements EventTarget {
   private reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
     const dir = isWrite ? 1 : 0;
     const portIdx = m * 2 + dir;
-    // n ≤ BOUNDARY, so both beat counts index the table; ceil(n / w) as an integer division (n, w ≥ 1 small ints).
-    const bw = this.busWidth;
-    const pw = this.mWidth[m]!;
-    const busXfer = this.cyclePs[((n + bw - 1) / bw) | 0]!;
-    const portXfer = this.cyclePs[((n + pw - 1) / pw) | 0]!;
+    // n ≤ BOUNDARY bytes, so both times are table reads.
+    const busXfer = this.busXferPs[n]!;
+    const portXfer = this.portXferPs[m]![n]!;
     let start = now;
     if (this.mPortFree[portIdx]! > start) start = this.mPortFree[portIdx]!;
     if (this.channelFree[dir]! > start) start = this.channelFree[dir]!;
@@ -428,15 +471,15 @@ export class Interconnect implements EventTarget {
     }
     // Read data cannot reach the master faster than its port carries it.
     if (!isWrite && arrive + portXfer > served) served = arrive + portXfer;
-    const end = served + this.hopPs;
-    const wait = start - ready;
-    this.mWait[m]! += wait;
-    this.cWait[m]!.add(wait);
-    this.mBytes[m]! += n;
-    this.cBytes[m]!.add(n);
-    this.mBursts[m]! += 1;
-    this.cBursts[m]!.add(1);
-    return end;
+    this.waitAcc += start - ready;
+    return served + this.hopPs;
+  }
+
+  /** cyclePs[ceil(n / widthBytes)] for every n in 0..BOUNDARY. */
+  private xferTable(widthBytes: number): Float64Array {
+    const table = new Float64Array(BOUNDARY + 1);
+    for (let n = 0; n <= BOUNDARY; n++) table[n] = this.cyclePs[((n + widthBytes - 1) / widthBytes) | 0]!;
+    return table;
   }
 
   private dequeueHead(m: number): void {
