@@ -5,6 +5,7 @@ import { UsageError } from '../../emulator/cli/errors.ts';
 import { BUILTIN_STRATEGIES } from '../../dma/strategies.ts';
 import type { CoherencyMode } from '../../dma/types.ts';
 import { DEFAULT_PRESET, presetNames } from '../../soc/presets/registry.ts';
+import { COHERENCY_MODES } from '../../soc/cache/memory-system.ts';
 
 /** Bad `bench map` input; `name` is 'UsageError' (and it is one), so the CLI exits with 2. */
 export class MapBenchUsageError extends UsageError {}
@@ -30,7 +31,6 @@ export type MapBenchDirection = 0 | 1 | 2;
 
 /** Strategies a device can be mapped with (the iommu ones are registered by every DmaMachine). */
 export const MAP_BENCH_STRATEGIES: readonly string[] = [...BUILTIN_STRATEGIES.map((s) => s.name), 'iommu-strict', 'iommu-lazy'];
-const COHERENCY_MODES: readonly CoherencyMode[] = ['none', 'acp', 'ace-lite'];
 
 export interface MapBenchOptions {
   soc: string;
