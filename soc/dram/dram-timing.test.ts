@@ -120,4 +120,60 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
       { numRuns: 100 },
     );
   });
+  it('serves a run of bursts exactly as one request per burst, whatever the stream, gaps and contention', () => {
+    // Each case mixes streaming runs (the closed form's territory: row hits, refresh edges, row ends) with
+    // single requests of another master in between; twin DRAMs must agree on every time and statistic.
+    const step = fc.record({
+      run: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(true), fc.boolean()),
+      off: fc.nat(4 * MiB),
+      jump: fc.oneof(fc.constant(0), fc.constant(0), fc.nat(65_536)),
+      align: fc.constantFrom(1, 32, 128, 128, 128),
+      bursts: fc.integer({ min: 1, max: 8 }),
+      burstBytes: fc.constantFrom(32, 64, 128, 128, 96),
+      tail: fc.constantFrom(0, 0, 32, 64, 5),
+      pitch: fc.constantFrom(0, 5_000, 10_000, 20_000, 40_000, 80_000),
+      write: fc.boolean(),
+      gap: fc.oneof(fc.nat(400_000), fc.nat(400_000), fc.nat(5_000_000)),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 200 }), (steps) => {
+        const runs = new DramTiming(lpddr2_800_2x32);
+        const perBurst = new DramTiming(lpddr2_800_2x32);
+        let t = 0;
+        let streamAddr = BASE;
+        for (const s of steps) {
+          t += s.gap;
+          if (!s.run) {
+            const a = BASE + s.off;
+            expect(runs.service(a, 32, s.write, t)).toBe(perBurst.service(a, 32, s.write, t));
+            continue;
+          }
+          streamAddr = Math.floor((streamAddr + s.jump) / s.align) * s.align;
+          const bytes = Math.max(1, s.bursts * s.burstBytes - (s.tail % s.burstBytes));
+          const got = runs.serviceBursts(streamAddr, bytes, s.write, t, s.burstBytes, s.pitch);
+          let want = t;
+          for (let off = 0, i = 0; off < bytes; off += s.burstBytes, i++) {
+            want = Math.max(want, perBurst.service(streamAddr + off, Math.min(s.burstBytes, bytes - off), s.write, t + i * s.pitch));
+          }
+          expect(got).toBe(want);
+          streamAddr += bytes;
+        }
+        expect(runs.report(t)).toEqual(perBurst.report(t));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('takes a streaming run in closed form only when it is exact (same result across a refresh)', () => {
+    // 4 bursts of 128 B every 80 ns, back to back, straddling the refresh at 3.9 us.
+    const runs = new DramTiming(lpddr2_800_2x32);
+    const perBurst = new DramTiming(lpddr2_800_2x32);
+    for (let t = 0, a = BASE; t < 12_000_000; t += 320_000, a += 512) {
+      let want = t;
+      for (let i = 0; i < 4; i++) want = Math.max(want, perBurst.service(a + i * 128, 128, true, t + i * 80_000));
+      expect(runs.serviceBursts(a, 512, true, t, 128, 80_000)).toBe(want);
+    }
+    expect(runs.refreshes).toBeGreaterThan(0);
+    expect(runs.report(12_000_000)).toEqual(perBurst.report(12_000_000));
+  });
 });

@@ -59,6 +59,8 @@ export class DramTiming {
   private readonly invPorts: number;
   private readonly invRowBytes: number;
   private readonly invBanks: number;
+  /** Data time of one whole interleave chunk: ceil(interleave / burst) bursts. */
+  private readonly chunkDataPs: Ps;
 
   private readonly portFree: Float64Array;
   private readonly lastRefresh: Float64Array;
@@ -82,6 +84,7 @@ export class DramTiming {
     this.burstBytes = config.portWidthBytes * config.burstLength;
     // A beat is 10^6 / MTps ps (1250 ps at 800 MT/s).
     this.burstPs = Math.round((config.burstLength * 1e6) / config.dataRateMTps);
+    this.chunkDataPs = Math.ceil(this.interleave / this.burstBytes) * this.burstPs;
     this.tRCD = delayToPs(config.tRCD, hz, 'tRCD');
     this.tRP = delayToPs(config.tRP, hz, 'tRP');
     this.CL = delayToPs(config.CL, hz, 'CL');
@@ -107,14 +110,36 @@ export class DramTiming {
    * returns the time its last data beat completes. Chunks on different ports proceed in parallel.
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
-    let end = arrive;
+    return this.serviceBursts(addr, bytes, isWrite, arrive, bytes, 0);
+  }
+
+  /**
+   * A run of back-to-back bursts of one master, reserved in one call: burst i covers
+   * [addr + i·burstBytes, +burstBytes) (the last may be shorter) and arrives at arrive + i·stepPs. The
+   * result equals one `service` call per burst in order (ports share no state, and within a port the
+   * chunks are taken in address order either way); it returns the latest data end of them all.
+   */
+  serviceBursts(addr: number, bytes: number, isWrite: boolean, arrive: Ps, burstBytes: number, stepPs: Ps): Ps {
     const il = this.interleave;
+    const invIl = this.invInterleave;
+    // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
+    const chunkAligned = Math.floor(addr * invIl) * il === addr;
+    const chunksPerBurst = burstBytes * invIl;
+    if (bytes > burstBytes && (!chunkAligned || Math.floor(chunksPerBurst) !== chunksPerBurst)) {
+      // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts): burst by burst.
+      let end = arrive;
+      for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
+        const e = this.serviceBursts(addr + off, Math.min(burstBytes, bytes - off), isWrite, a, burstBytes, 0);
+        if (e > end) end = e;
+      }
+      return end;
+    }
+    let end = arrive;
     const ports = this.ports;
     const banks = this.banks;
     const rowBytes = this.rowBytes;
     const invRowBytes = this.invRowBytes;
     const invBanks = this.invBanks;
-    const burstBytes = this.burstBytes;
     const burstPs = this.burstPs;
     const tREFI = this.tREFI;
     const tRFC = this.tRFC;
@@ -125,11 +150,16 @@ export class DramTiming {
     const lastRefresh = this.lastRefresh;
     const addrEnd = addr + bytes;
     // Chunks of the request: first..lastChunk, chunk c on port c mod ports (exact power-of-two reciprocals).
-    const firstChunk = Math.floor(addr * this.invInterleave);
-    const lastChunk = Math.floor((addrEnd - 1) * this.invInterleave);
+    const firstChunk = Math.floor(addr * invIl);
+    const lastChunk = Math.floor((addrEnd - 1) * invIl);
     const firstInPort = Math.floor(firstChunk * this.invPorts);
     // `| 0`: small non-negative integers, so the typed-array indexes below are int32, not doubles.
     const firstPort = (firstChunk - firstInPort * ports) | 0;
+    // Whole chunks per burst, a multiple of the port count, and a request of whole chunks: then every
+    // burst puts the same number of chunks on each port, and a port's share may be served in closed form.
+    const k = chunksPerBurst * this.invPorts;
+    const uniform = stepPs > 0 && chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
+    const fullChunkPs = this.chunkDataPs;
     let hits = 0;
     // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
     // walked together, in address order, with the port's bus time and current row decode in locals.
@@ -150,6 +180,36 @@ export class DramTiming {
       let last = lastRefresh[port]!;
       let refStart = last > 0 ? last * tREFI : 0;
       let refNext = last > 0 ? refStart + tREFI : 0;
+      if (uniform && last > 0) {
+        // Closed form of a streaming share: one open row, each burst's chunks finish before the next burst
+        // arrives, no refresh inside. Then burst i's k chunks start data at A_i + lat, back to back.
+        const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
+        const bursts = Math.ceil(nChunks / k);
+        const kLast = nChunks - (bursts - 1) * k;
+        const firstLocal = chunkInPort * il;
+        const rowIndex = Math.floor(firstLocal * invRowBytes);
+        const row = Math.floor(rowIndex * invBanks);
+        const b = (bankBase + (rowIndex - row * banks)) | 0;
+        const aLast = arrive + (bursts - 1) * stepPs;
+        if (
+          Math.floor((firstLocal + (nChunks - 1) * il) * invRowBytes) === rowIndex &&
+          openRow[b] === row &&
+          bankReady[b]! <= arrive &&
+          pf <= arrive + lat &&
+          (bursts === 1 || k * fullChunkPs <= stepPs) &&
+          arrive >= refStart + tRFC &&
+          aLast + (kLast - 1) * fullChunkPs < refNext
+        ) {
+          const dataEnd = aLast + lat + kLast * fullChunkPs;
+          bankReady[b] = dataEnd - lat;
+          if (isWrite) writeDataEnd[b] = dataEnd;
+          this.portFree[port] = dataEnd;
+          this.busyPs[port] = this.busyPs[port]! + nChunks * fullChunkPs;
+          hits += nChunks;
+          if (dataEnd > end) end = dataEnd;
+          continue;
+        }
+      }
       let rowEnd = -1; // port-local end of the row decoded in b/row (none yet)
       let b = 0;
       let row = 0;
@@ -164,8 +224,10 @@ export class DramTiming {
           b = (bankBase + (rowIndex - row * banks)) | 0;
           rowEnd = (rowIndex + 1) * rowBytes;
         }
+        // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
+        const chunkArrive = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
         const ready = bankReady[b]!;
-        let t = arrive > ready ? arrive : ready;
+        let t = chunkArrive > ready ? chunkArrive : ready;
         if (tREFI > 0) {
           if (t >= refStart && t < refNext) {
             const refreshEnd = refStart + tRFC;
@@ -184,7 +246,7 @@ export class DramTiming {
         } else {
           colCmd = this.openRowFor(b, row, t);
         }
-        const dataTime = n === burstBytes ? burstPs : Math.ceil(n / burstBytes) * burstPs;
+        const dataTime = n === il ? fullChunkPs : Math.ceil(n / this.burstBytes) * burstPs;
         let dataStart = colCmd + lat;
         if (pf > dataStart) dataStart = pf;
         pf = dataStart + dataTime;

@@ -331,4 +331,53 @@ describe('Interconnect burst groups', () => {
     expect(() => ic.addMaster({ name: 'x', ...DMA, burstGroup: 0 })).toThrow(/burstGroup must be 1\.\.64, got 0/);
     expect(() => ic.addMaster({ name: 'y', ...DMA, burstGroup: 65 })).toThrow(/burstGroup must be 1\.\.64/);
   });
+  it('reserves a streaming group as one run with the same times and statistics as burst by burst', () => {
+    // Reference: a DRAM that serves each run as one request per burst (the definition of a run).
+    class PerBurstDram extends DramTiming {
+      override serviceBursts(addr: number, bytes: number, isWrite: boolean, arrive: Ps, burstBytes: number, stepPs: Ps): Ps {
+        let end = arrive;
+        for (let off = 0, i = 0; off < bytes; off += burstBytes, i++) {
+          const n = Math.min(burstBytes, bytes - off);
+          end = Math.max(end, super.serviceBursts(addr + off, n, isWrite, arrive + i * stepPs, n, 0));
+        }
+        return end;
+      }
+    }
+    // Reference: an interconnect that reserves each burst of a run on its own (as groups did before runs).
+    class PerBurstInterconnect extends Interconnect {
+      protected override reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+        const region = this.map.resolve(addr, bytes, 'reference', isWrite ? 'write' : 'read');
+        let end = now;
+        for (let off = 0; off < bytes; off += burstBytes) end = Math.max(end, this.reserve(m, region, addr + off, Math.min(burstBytes, bytes - off), isWrite, now, ready));
+        return end;
+      }
+    }
+    const run = (dram: DramTiming, perBurstBus = false) => {
+      const { sim, map } = machine(dram);
+      const ic = perBurstBus ? new PerBurstInterconnect(sim, map, dram, BUS) : new Interconnect(sim, map, dram, BUS);
+      const fimc = ic.addMaster({ name: 'fimc', widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 8, burstGroup: 4 });
+      const wide = ic.addMaster({ name: 'g2d', widthBytes: 16, maxBurstBeats: 16, maxOutstanding: 4, burstGroup: 3 });
+      const cpu = ic.addMaster({ name: 'cpu', widthBytes: 8, maxBurstBeats: 4, maxOutstanding: 8 });
+      const c = new Completions();
+      const ends: number[] = [];
+      // Line groups (aligned, with a short tail), an unaligned transfer, reads and writes, CPU line fills
+      // arriving between groups, all long enough to cross refreshes and DRAM rows.
+      for (let i = 0; i < 12; i++) {
+        sim.schedule(i * 7_000_000, () => {
+          ic.transfer(fimc, DRAM_BASE + i * 61_440, 61_440 - (i % 3) * 32, true, c, i);
+          ic.transfer(wide, DRAM_BASE + 64 * MiB + i * 40_000 + (i % 2) * 8, 20_000, i % 2 === 0, c, 100 + i);
+        });
+        for (let k = 0; k < 40; k++) {
+          sim.schedule(i * 7_000_000 + k * 150_000, () => ends.push(ic.access(cpu, DRAM_BASE + 128 * MiB + (i * 40 + k) * 4096, 32, k % 5 === 0, sim.now)));
+        }
+      }
+      sim.run();
+      return { ends: [...c.ends.entries()].sort((a, b) => a[0] - b[0]), cpu: ends, report: ic.report(), now: sim.now };
+    };
+    const fast = run(new DramTiming(lpddr2_800_2x32));
+    const reference = run(new PerBurstDram(lpddr2_800_2x32), true);
+    expect(fast.ends).toHaveLength(24);
+    expect(fast).toEqual(reference);
+    expect(run(new DramTiming(lpddr2_800_2x32), true)).toEqual(reference);
+  });
 });

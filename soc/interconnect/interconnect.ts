@@ -111,6 +111,8 @@ export class Interconnect implements EventTarget {
   private readonly portXferPs: Float64Array[] = [];
   /** The region the last atomic burst decoded to: consecutive line accesses almost always hit it again. */
   private lastRegion: Region | null = null;
+  /** lastRegion is DRAM (kept beside it: a boolean load beats a string compare per group). */
+  private lastRegionIsDram = false;
   /** Shared data channels: [read, write] free times. */
   private readonly channelFree = new Float64Array(2);
 
@@ -120,6 +122,8 @@ export class Interconnect implements EventTarget {
   private mBurstBytes = new Int32Array(4);
   private mMaxOut = new Int32Array(4);
   private mGroup = new Int32Array(4);
+  /** Per master: burst bytes − 1 when a burst is a power of two dividing 4 KiB (groups may go as runs), else −1. */
+  private mRunMask = new Int32Array(4);
   private mOut = new Int32Array(4);
   private mHead = new Int32Array(4).fill(NONE);
   private mTail = new Int32Array(4).fill(NONE);
@@ -201,6 +205,8 @@ export class Interconnect implements EventTarget {
     const group = cfg.burstGroup ?? 1;
     if (!Number.isSafeInteger(group) || group < 1 || group > MAX_BURST_GROUP) throw new InterconnectError(`${where}: burstGroup must be 1..${MAX_BURST_GROUP}, got ${cfg.burstGroup}`);
     this.mGroup[id] = group;
+    const burstBytes = this.mBurstBytes[id]!;
+    this.mRunMask[id] = (burstBytes & (burstBytes - 1)) === 0 && BOUNDARY % burstBytes === 0 ? burstBytes - 1 : -1;
     const st = this.sim.stats;
     this.cBytes.push(st.counter(`bus.${cfg.name}.bytes`));
     this.cBursts.push(st.counter(`bus.${cfg.name}.bursts`));
@@ -272,6 +278,7 @@ export class Interconnect implements EventTarget {
           throw e;
         }
         this.lastRegion = region;
+        this.lastRegionIsDram = region.kind === 'dram';
       }
       const e = this.reserve(master, region, a, n, isWrite, now, now);
       if (e > end) end = e;
@@ -356,7 +363,23 @@ export class Interconnect implements EventTarget {
     let remaining = this.tRemaining[t]!;
     let region = this.lastRegion;
     this.waitAcc = 0;
-    while (issued < k) {
+    // A streaming group (whole bursts from a burst-aligned address, all in the DRAM region last decoded)
+    // is reserved in one step: its bursts follow each other on the port at a fixed pitch, so the DRAM can
+    // take them as one run (DramTiming.serviceBursts). Same reservations, stats and times as burst by burst.
+    const runMask = this.mRunMask[m]!;
+    if (k > 1 && runMask >= 0 && region !== null && this.lastRegionIsDram && (addr <= 0x7fffffff ? (addr & runMask) === 0 : addr % maxBurst === 0)) {
+      const bursts = Math.min(k, Math.ceil(remaining / maxBurst));
+      const groupBytes = Math.min(remaining, bursts * maxBurst);
+      if (bursts > 1 && addr >= region.base && addr + groupBytes <= region.base + region.size) {
+        groupEnd = this.reserveRun(m, addr, groupBytes, bursts, maxBurst, isWrite, now, ready);
+        addr += groupBytes;
+        remaining -= groupBytes;
+        bytes = groupBytes;
+        issued = bursts;
+        if (remaining === 0) this.dequeueHead(m);
+      }
+    }
+    while (issued < k && remaining > 0) {
       // addr % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
       const inPage = addr <= 0x7fffffff ? addr & (BOUNDARY - 1) : addr % BOUNDARY;
       let n = BOUNDARY - inPage;
@@ -376,6 +399,7 @@ export class Interconnect implements EventTarget {
           break;
         }
         this.lastRegion = region;
+        this.lastRegionIsDram = region.kind === 'dram';
       }
       const end = this.reserve(m, region, addr, n, isWrite, now, ready);
       addr += n;
@@ -450,7 +474,7 @@ export class Interconnect implements EventTarget {
    * Reserves master port, data channel, hop and slave for one burst requested at `now`; `ready` is
    * when the burst first became eligible (for the wait statistic). Returns its completion time.
    */
-  private reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+  protected reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
     const dir = isWrite ? 1 : 0;
     const portIdx = m * 2 + dir;
     // n ≤ BOUNDARY bytes, so both times are table reads.
@@ -472,6 +496,47 @@ export class Interconnect implements EventTarget {
     // Read data cannot reach the master faster than its port carries it.
     if (!isWrite && arrive + portXfer > served) served = arrive + portXfer;
     this.waitAcc += start - ready;
+    return served + this.hopPs;
+  }
+
+  /**
+   * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) made at one
+   * `now`: each burst starts when the previous one has left the master's port and the shared channel, so
+   * the starts are start0 + i·pitch with pitch = max(port time, channel time) of a whole burst; the DRAM
+   * takes the run in one call. Returns the latest completion, as the per-burst loop would.
+   */
+  protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+    const dir = isWrite ? 1 : 0;
+    const portIdx = m * 2 + dir;
+    const portTable = this.portXferPs[m]!;
+    const portFull = portTable[burstBytes]!;
+    const busFull = this.busXferPs[burstBytes]!;
+    const pitch = portFull > busFull ? portFull : busFull;
+    const lastBytes = bytes - (bursts - 1) * burstBytes;
+    let start0 = now;
+    if (this.mPortFree[portIdx]! > start0) start0 = this.mPortFree[portIdx]!;
+    if (this.channelFree[dir]! > start0) start0 = this.channelFree[dir]!;
+    const startLast = start0 + (bursts - 1) * pitch;
+    this.channelFree[dir] = startLast + this.busXferPs[lastBytes]!;
+    this.mPortFree[portIdx] = startLast + portTable[lastBytes]!;
+    // Write data crosses the master port before the DRAM takes it (every burst but the last is whole).
+    const arrive0 = start0 + this.hopPs + (isWrite ? portFull : 0);
+    let served: Ps;
+    if (isWrite && lastBytes !== burstBytes) {
+      // The short last write burst arrives earlier after its start than the whole ones: its own call.
+      const e = this.dram.serviceBursts(addr, bytes - lastBytes, true, arrive0, burstBytes, pitch);
+      served = this.dram.service(addr + bytes - lastBytes, lastBytes, true, startLast + this.hopPs + portTable[lastBytes]!);
+      if (e > served) served = e;
+    } else {
+      served = this.dram.serviceBursts(addr, bytes, isWrite, arrive0, burstBytes, pitch);
+    }
+    // Read data cannot reach the master faster than its port carries it (latest for the last burst).
+    if (!isWrite) {
+      const portDone = startLast + this.hopPs + portTable[lastBytes]!;
+      if (portDone > served) served = portDone;
+    }
+    // Waits of the bursts: sum over i of (start0 + i·pitch - ready), exact in integers.
+    this.waitAcc += bursts * (start0 - ready) + (pitch * (bursts * (bursts - 1))) / 2;
     return served + this.hopPs;
   }
 
@@ -535,6 +600,7 @@ export class Interconnect implements EventTarget {
     this.mBurstBytes = i32(this.mBurstBytes);
     this.mMaxOut = i32(this.mMaxOut);
     this.mGroup = i32(this.mGroup);
+    this.mRunMask = i32(this.mRunMask);
     this.mOut = i32(this.mOut);
     this.mHead = i32(this.mHead, NONE);
     this.mTail = i32(this.mTail, NONE);
