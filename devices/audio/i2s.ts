@@ -123,8 +123,12 @@ export class I2s {
 
   /** Words the codec needed that were not in the FIFO, up to now. */
   private settleUnderrun(): void {
+    this.settleUnderrunAt(this.drained(this.sim.now));
+  }
+  /** settleUnderrun with the drained count already computed (the per-word push needs it too). */
+  private settleUnderrunAt(drained: number): void {
     if (!this.txRunning) return;
-    const missing = Math.max(0, this.drained(this.sim.now) - this.txPushed);
+    const missing = Math.max(0, drained - this.txPushed);
     if (missing > this.underrunCounted) {
       this.txUnderrunWords += missing - this.underrunCounted;
       this.underrunCounted = missing;
@@ -140,8 +144,8 @@ export class I2s {
     }
     const words = len / 4;
     // A word pushed after the codec ran dry only fills the FIFO from now on: the drained count jumps.
-    this.settleUnderrun();
     const drained = this.drained(this.sim.now);
+    this.settleUnderrunAt(drained);
     if (this.txPushed < drained) this.txPushed = drained;
     this.txPushed += words;
     this.txWordsPlayed += words;

@@ -164,4 +164,25 @@ describe('dmaengine API', () => {
     sim.run();
     expect(pushed).toBe(160);
   });
+  it('sends a store to the endpoint whose register it hits (lowest request line first), others to memory', () => {
+    const { sim, ctl, port } = setup();
+    const hits: string[] = [];
+    const ep = (name: string, fifoAddr: number): PeripheralEndpoint => ({ fifoAddr, push: () => hits.push(name), pop: () => {} });
+    // Registers 4 bytes apart answer 8 bytes each (as I2S TX/RX): 0x14 is in both spans; line 11 wins.
+    ctl.attachPeripheral(12, ep('tx-old', 0x8010));
+    ctl.attachPeripheral(12, ep('tx', 0x8010)); // re-attaching a line replaces its endpoint
+    ctl.attachPeripheral(11, ep('rx', 0x8014));
+    const ccr = { srcInc: false, srcBeatBytes: 4, srcBurstLen: 1, dstInc: false, dstBeatBytes: 4, dstBurstLen: 1 };
+    port.mem.set([9, 8, 7, 6], 0x100);
+    for (const dar of [0x8010, 0x8014, 0x8017, 0x801c, 0x2000]) {
+      ctl.channel(0).start(new Pl330Assembler().mov('SAR', 0x100).mov('DAR', dar).ccr(ccr).ld().st().end().build());
+      sim.run();
+    }
+    expect(hits).toEqual(['tx', 'rx', 'rx']);
+    // 0x801c and 0x2000 are no FIFO register: both stores went to memory over the bus (one load each too).
+    expect(port.transfers).toBe(5 + 2);
+    expect([...port.mem.subarray(0x801c, 0x8020)]).toEqual([9, 8, 7, 6]);
+    expect([...port.mem.subarray(0x2000, 0x2004)]).toEqual([9, 8, 7, 6]);
+    expect([...port.mem.subarray(0x8010, 0x801c)]).toEqual(new Array(12).fill(0));
+  });
 });

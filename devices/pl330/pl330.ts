@@ -36,6 +36,8 @@ const W_WMB = 6;
 const W_END = 7;
 
 const MAX_Q = 32;
+/** Bytes of register space a peripheral's FIFO address answers to. */
+const ENDPOINT_SPAN = 8;
 const KIND_STORE = 32;
 
 /**
@@ -255,20 +257,31 @@ export class Pl330Channel implements TransferSink, EventTarget {
     }
   }
 
+  /** Wraps a queue index in [0, 2q) to the ring: a compare instead of a division per burst. */
+  private ring(i: number): number {
+    return i >= this.q ? i - this.q : i;
+  }
+
+  /** Wraps a FIFO byte position in [0, 2 × size) (bursts never exceed the MFIFO). */
+  private fifoPos(p: number): number {
+    const n = this.fifo.length;
+    return p >= n ? p - n : p;
+  }
+
   private block(reason: number): void {
     this.state = 'waiting';
     this.wait = reason;
   }
 
   private issueLoad(bytes: number): void {
-    const slot = (this.lHead + this.lCount) % this.q;
+    const slot = this.ring(this.lHead + this.lCount);
     this.lCount++;
     this.lPos[slot] = this.wp;
     this.lLen[slot] = bytes;
     this.lAddr[slot] = this.sar;
     this.lDone[slot] = 0;
     this.lT[slot] = this.ctl.sim.now;
-    this.wp = (this.wp + bytes) % this.fifo.length;
+    this.wp = this.fifoPos(this.wp + bytes);
     this.used += bytes;
     this.claimable += bytes;
     const addr = this.sar;
@@ -277,13 +290,13 @@ export class Pl330Channel implements TransferSink, EventTarget {
   }
 
   private queueStore(bytes: number): void {
-    const slot = (this.sHead + this.sCount) % this.q;
+    const slot = this.ring(this.sHead + this.sCount);
     this.sCount++;
     this.sPos[slot] = this.rp;
     this.sLen[slot] = bytes;
     this.sAddr[slot] = this.dar;
     this.sDone[slot] = 0;
-    this.rp = (this.rp + bytes) % this.fifo.length;
+    this.rp = this.fifoPos(this.rp + bytes);
     this.claimable -= bytes;
     if ((this.ccr >>> 14) & 1) this.dar = (this.dar + bytes) >>> 0;
     this.pumpStores();
@@ -292,7 +305,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
   /** Issues queued stores, in order, whose bytes have arrived. */
   private pumpStores(): void {
     while (this.sIssued < this.sCount) {
-      const slot = (this.sHead + this.sIssued) % this.q;
+      const slot = this.ring(this.sHead + this.sIssued);
       const len = this.sLen[slot]!;
       if (this.readable < len) return;
       this.readable -= len;
@@ -318,7 +331,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
       this.bytesStored += this.sLen[slot]!;
       while (this.sCount > 0 && this.sDone[this.sHead] === 1) {
         this.used -= this.sLen[this.sHead]!;
-        this.sHead = (this.sHead + 1) % this.q;
+        this.sHead = this.ring(this.sHead + 1);
         this.sCount--;
         this.sIssued--;
       }
@@ -329,7 +342,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
       this.bytesLoaded += this.lLen[slot]!;
       while (this.lCount > 0 && this.lDone[this.lHead] === 1) {
         this.readable += this.lLen[this.lHead]!;
-        this.lHead = (this.lHead + 1) % this.q;
+        this.lHead = this.ring(this.lHead + 1);
         this.lCount--;
       }
       this.pumpStores();
@@ -350,6 +363,12 @@ export class Pl330 {
   readonly latency: Histogram;
   private readonly pending = new Int32Array(PERIPHERALS);
   private readonly endpoints: (PeripheralEndpoint | undefined)[] = new Array(PERIPHERALS).fill(undefined);
+  // The attached endpoints in request-line order with their register addresses, and the address span they
+  // cover: every burst asks "is this a FIFO register?", and memory addresses fail the span test at once.
+  private epList: PeripheralEndpoint[] = [];
+  private epAddr: number[] = [];
+  private epLo = 0;
+  private epHi = 0;
   private irqHandler: ((event: number) => void) | undefined;
   private faultHandler: ((ch: Pl330Channel) => void) | undefined;
   private readonly raiseTarget: EventTarget;
@@ -390,6 +409,10 @@ export class Pl330 {
   attachPeripheral(p: number, ep: PeripheralEndpoint): void {
     if (!(p >= 0 && p < PERIPHERALS)) throw new DeviceError(`${this.name}: peripheral must be 0..${PERIPHERALS - 1}, got ${p}`);
     this.endpoints[p] = ep;
+    this.epList = this.endpoints.filter((e): e is PeripheralEndpoint => e !== undefined);
+    this.epAddr = this.epList.map((e) => e.fifoAddr);
+    this.epLo = Math.min(...this.epAddr);
+    this.epHi = Math.max(...this.epAddr) + ENDPOINT_SPAN;
   }
 
   /** A peripheral raises one request (room for, or data for, one single/burst transfer). */
@@ -427,7 +450,12 @@ export class Pl330 {
   }
 
   private endpointAt(addr: number): PeripheralEndpoint | undefined {
-    for (const ep of this.endpoints) if (ep !== undefined && addr >= ep.fifoAddr && addr < ep.fifoAddr + 8) return ep;
+    if (!(addr >= this.epLo && addr < this.epHi)) return undefined;
+    const at = this.epAddr;
+    for (let i = 0; i < at.length; i++) {
+      const a = at[i]!;
+      if (addr >= a && addr < a + ENDPOINT_SPAN) return this.epList[i];
+    }
     return undefined;
   }
 

@@ -116,18 +116,18 @@ export class CoherencyChecker implements DataObserver {
   cpuRead(core: number, pa: number, len: number, versions: Uint32Array, off: number): void {
     if (this.internal > 0 || !this.inDram(pa, len)) return;
     this.checkOwnership(core, pa, len, 'reads');
-    this.compare('cpu', `cpu${core}`, pa, pa, len, versions, off);
+    this.compare('cpu', '', core, pa, pa, len, versions, off);
   }
 
   deviceRead(master: string, pa: number, len: number, versions: Uint32Array, off: number): void {
     if (!this.inDram(pa, len)) return;
     if (this.bounces.size === 0) {
-      this.compare('device', master, pa, pa, len, versions, off);
+      this.compare('device', master, -1, pa, pa, len, versions, off);
       return;
     }
     let done = 0;
     this.forLogicalRuns(pa, len, (lpa, n) => {
-      this.compare('device', master, pa + done, lpa, n, versions, off + done);
+      this.compare('device', master, -1, pa + done, lpa, n, versions, off + done);
       done += n;
     });
   }
@@ -173,7 +173,8 @@ export class CoherencyChecker implements DataObserver {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private compare(reader: 'cpu' | 'device', name: string, pa: number, lpa: number, len: number, observed: Uint32Array, off: number): void {
+  /** `master` names a device reader; a CPU reader is named by `core` only when a violation is reported (no string per read). */
+  private compare(reader: 'cpu' | 'device', master: string, core: number, pa: number, lpa: number, len: number, observed: Uint32Array, off: number): void {
     // Short reads (cache lines) of a run one write covered: compare against the value, no read-out.
     if (len <= UNIFORM_COMPARE_MAX) {
       const u = this.latest.uniformValue(lpa, len);
@@ -189,6 +190,7 @@ export class CoherencyChecker implements DataObserver {
     const wantWriter = this.log.writerOf(want);
     const addr = lpa + i;
     const line = addr - (addr % this.opts.lineBytes);
+    const name = reader === 'cpu' ? `cpu${core}` : master;
     if (reader === 'cpu') {
       const owner = this.ownership.overlapping(addr, run);
       const kind: ViolationKind = wantWriter === CPU_AGENT ? 'lost-cpu-write' : 'stale-cpu-read';
