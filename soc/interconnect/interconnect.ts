@@ -254,6 +254,22 @@ export class Interconnect implements EventTarget {
   access(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
     this.checkMaster(master, 'access');
     this.checkRange(addr, len, 'access');
+    const region0 = this.lastRegion;
+    if (
+      region0 !== null &&
+      len <= this.mBurstBytes[master]! &&
+      addr >= region0.base &&
+      addr + len <= region0.base + region0.size &&
+      (addr <= 0x7fffffff ? (addr & (BOUNDARY - 1)) + len <= BOUNDARY : (addr % BOUNDARY) + len <= BOUNDARY)
+    ) {
+      // One burst inside the region last decoded (a CPU line fill or write-back): no burst loop.
+      this.waitAcc = 0;
+      const end = this.reserve(master, region0, addr, len, isWrite, now, now);
+      this.addBurstStats(master, len, 1);
+      this.mAtomic[master]! += 1;
+      this.hLatency[master]!.record(end - now);
+      return end;
+    }
     let end = now;
     let a = addr;
     let remaining = len;
