@@ -110,7 +110,15 @@ export class DramTiming {
    * returns the time its last data beat completes. Chunks on different ports proceed in parallel.
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
-    return this.serviceBursts(addr, bytes, isWrite, arrive, bytes, 0);
+    const chunk = Math.floor(addr * this.invInterleave);
+    if (Math.floor((addr + bytes - 1) * this.invInterleave) !== chunk) return this.serviceBursts(addr, bytes, isWrite, arrive, bytes, 0);
+    // One chunk (a CPU line, a peripheral word): one port, one bank.
+    const inPort = Math.floor(chunk * this.invPorts);
+    const port = (chunk - inPort * this.ports) | 0;
+    const end = this.serveChunk(port, inPort * this.interleave + (addr - chunk * this.interleave), bytes, isWrite, arrive);
+    if (isWrite) this.bytesWritten += bytes;
+    else this.bytesRead += bytes;
+    return end;
   }
 
   /**
@@ -122,6 +130,7 @@ export class DramTiming {
   serviceBursts(addr: number, bytes: number, isWrite: boolean, arrive: Ps, burstBytes: number, stepPs: Ps): Ps {
     const il = this.interleave;
     const invIl = this.invInterleave;
+    const ports = this.ports;
     // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
     const chunkAligned = Math.floor(addr * invIl) * il === addr;
     const chunksPerBurst = burstBytes * invIl;
@@ -129,25 +138,12 @@ export class DramTiming {
       // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts): burst by burst.
       let end = arrive;
       for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
-        const e = this.serviceBursts(addr + off, Math.min(burstBytes, bytes - off), isWrite, a, burstBytes, 0);
+        const e = this.service(addr + off, Math.min(burstBytes, bytes - off), isWrite, a);
         if (e > end) end = e;
       }
       return end;
     }
     let end = arrive;
-    const ports = this.ports;
-    const banks = this.banks;
-    const rowBytes = this.rowBytes;
-    const invRowBytes = this.invRowBytes;
-    const invBanks = this.invBanks;
-    const burstPs = this.burstPs;
-    const tREFI = this.tREFI;
-    const tRFC = this.tRFC;
-    const lat = isWrite ? this.WL : this.CL;
-    const bankReady = this.bankReady;
-    const openRow = this.openRow;
-    const writeDataEnd = this.writeDataEnd;
-    const lastRefresh = this.lastRefresh;
     const addrEnd = addr + bytes;
     // Chunks of the request: first..lastChunk, chunk c on port c mod ports (exact power-of-two reciprocals).
     const firstChunk = Math.floor(addr * invIl);
@@ -155,14 +151,12 @@ export class DramTiming {
     const firstInPort = Math.floor(firstChunk * this.invPorts);
     // `| 0`: small non-negative integers, so the typed-array indexes below are int32, not doubles.
     const firstPort = (firstChunk - firstInPort * ports) | 0;
-    // Whole chunks per burst, a multiple of the port count, and a request of whole chunks: then every
-    // burst puts the same number of chunks on each port, and a port's share may be served in closed form.
+    // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
+    // the run may then be served in closed form (streamShare).
     const k = chunksPerBurst * this.invPorts;
     const uniform = stepPs > 0 && chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
-    const fullChunkPs = this.chunkDataPs;
-    let hits = 0;
     // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
-    // walked together, in address order, with the port's bus time and current row decode in locals.
+    // taken together, in address order.
     for (let j = 0; j < ports; j++) {
       let c = firstChunk + j;
       if (c > lastChunk) break;
@@ -172,98 +166,109 @@ export class DramTiming {
         port -= ports;
         chunkInPort++;
       }
-      const bankBase = (port * banks) | 0;
-      let pf = this.portFree[port]!;
-      let busy = 0;
-      // The refresh interval already accounted for on this port, [refStart, refNext) (empty before the
-      // first refresh): a t inside it only waits for that refresh to end, as in applyRefresh's fast path.
-      let last = lastRefresh[port]!;
-      let refStart = last > 0 ? last * tREFI : 0;
-      let refNext = last > 0 ? refStart + tREFI : 0;
-      if (uniform && last > 0) {
-        // Closed form of a streaming share: one open row, each burst's chunks finish before the next burst
-        // arrives, no refresh inside. Then burst i's k chunks start data at A_i + lat, back to back.
-        const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
-        const bursts = Math.ceil(nChunks / k);
-        const kLast = nChunks - (bursts - 1) * k;
-        const firstLocal = chunkInPort * il;
-        const rowIndex = Math.floor(firstLocal * invRowBytes);
-        const row = Math.floor(rowIndex * invBanks);
-        const b = (bankBase + (rowIndex - row * banks)) | 0;
-        const aLast = arrive + (bursts - 1) * stepPs;
-        if (
-          Math.floor((firstLocal + (nChunks - 1) * il) * invRowBytes) === rowIndex &&
-          openRow[b] === row &&
-          bankReady[b]! <= arrive &&
-          pf <= arrive + lat &&
-          (bursts === 1 || k * fullChunkPs <= stepPs) &&
-          arrive >= refStart + tRFC &&
-          aLast + (kLast - 1) * fullChunkPs < refNext
-        ) {
-          const dataEnd = aLast + lat + kLast * fullChunkPs;
-          bankReady[b] = dataEnd - lat;
-          if (isWrite) writeDataEnd[b] = dataEnd;
-          this.portFree[port] = dataEnd;
-          this.busyPs[port] = this.busyPs[port]! + nChunks * fullChunkPs;
-          hits += nChunks;
-          if (dataEnd > end) end = dataEnd;
+      const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
+      if (uniform) {
+        const e = this.streamShare(port, chunkInPort * il, nChunks, k, isWrite, arrive, stepPs);
+        if (e >= 0) {
+          if (e > end) end = e;
           continue;
         }
       }
-      let rowEnd = -1; // port-local end of the row decoded in b/row (none yet)
-      let b = 0;
-      let row = 0;
-      for (; c <= lastChunk; c += ports, chunkInPort++) {
+      for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
         const chunkBase = c * il;
         const lo = c === firstChunk ? addr : chunkBase;
         const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
-        const portLocal = chunkInPort * il + (lo - chunkBase);
-        if (portLocal >= rowEnd) {
-          const rowIndex = Math.floor(portLocal * invRowBytes);
-          row = Math.floor(rowIndex * invBanks);
-          b = (bankBase + (rowIndex - row * banks)) | 0;
-          rowEnd = (rowIndex + 1) * rowBytes;
-        }
         // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
         const chunkArrive = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
-        const ready = bankReady[b]!;
-        let t = chunkArrive > ready ? chunkArrive : ready;
-        if (tREFI > 0) {
-          if (t >= refStart && t < refNext) {
-            const refreshEnd = refStart + tRFC;
-            if (t < refreshEnd) t = refreshEnd;
-          } else {
-            t = this.applyRefresh(port, t);
-            last = lastRefresh[port]!;
-            refStart = last > 0 ? last * tREFI : 0;
-            refNext = last > 0 ? refStart + tREFI : 0;
-          }
-        }
-        let colCmd: number;
-        if (openRow[b] === row) {
-          hits++;
-          colCmd = t;
-        } else {
-          colCmd = this.openRowFor(b, row, t);
-        }
-        const dataTime = n === il ? fullChunkPs : Math.ceil(n / this.burstBytes) * burstPs;
-        let dataStart = colCmd + lat;
-        if (pf > dataStart) dataStart = pf;
-        pf = dataStart + dataTime;
-        // The next column command to this bank can follow this one by the burst time (back-to-back bursts).
-        bankReady[b] = dataStart - lat + dataTime;
-        if (isWrite) writeDataEnd[b] = pf;
-        busy += dataTime;
+        const e = this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite, chunkArrive);
+        if (e > end) end = e;
       }
-      this.portFree[port] = pf;
-      // Integer ps: one add of the port's sum equals the per-chunk adds.
-      this.busyPs[port] = this.busyPs[port]! + busy;
-      if (pf > end) end = pf;
     }
-    this.rowHits += hits;
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
     return end;
+  }
+
+  /**
+   * One chunk of `n` bytes at port-local address `local` of `port`, arriving at `arrive`: waits for its
+   * bank and any refresh, opens its row if needed, then takes the port's data bus. Returns its data end.
+   */
+  private serveChunk(port: number, local: number, n: number, isWrite: boolean, arrive: Ps): Ps {
+    const rowIndex = Math.floor(local * this.invRowBytes);
+    const row = Math.floor(rowIndex * this.invBanks);
+    const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
+    const ready = this.bankReady[b]!;
+    let t = arrive > ready ? arrive : ready;
+    const tREFI = this.tREFI;
+    if (tREFI > 0) {
+      // Inside the refresh interval already accounted for on this port: only wait for that refresh to end.
+      const last = this.lastRefresh[port]!;
+      const refStart = last * tREFI;
+      if (last > 0 && t >= refStart && t < refStart + tREFI) {
+        const refreshEnd = refStart + this.tRFC;
+        if (t < refreshEnd) t = refreshEnd;
+      } else {
+        t = this.applyRefresh(port, t);
+      }
+    }
+    let colCmd: number;
+    if (this.openRow[b] === row) {
+      this.rowHits++;
+      colCmd = t;
+    } else {
+      colCmd = this.openRowFor(b, row, t);
+    }
+    const lat = isWrite ? this.WL : this.CL;
+    const dataTime = n === this.interleave ? this.chunkDataPs : Math.ceil(n / this.burstBytes) * this.burstPs;
+    let dataStart = colCmd + lat;
+    const pf = this.portFree[port]!;
+    if (pf > dataStart) dataStart = pf;
+    const dataEnd = dataStart + dataTime;
+    this.portFree[port] = dataEnd;
+    // The next column command to this bank can follow this one by the burst time (back-to-back bursts).
+    this.bankReady[b] = dataStart - lat + dataTime;
+    if (isWrite) this.writeDataEnd[b] = dataEnd;
+    this.busyPs[port] = this.busyPs[port]! + dataTime;
+    return dataEnd;
+  }
+
+  /**
+   * Closed form of one port's share of a streaming run — `nChunks` whole chunks from port-local `local`,
+   * k per burst, burst i arriving at arrive + i·stepPs — when it is exact: one row, already open; the
+   * bank and the port's bus free when the first burst arrives; each burst's chunks done before the next
+   * arrives; no refresh due. Then burst i's chunks take the bus back to back from A_i + latency. Returns
+   * the share's data end, or -1 (nothing reserved) when a condition fails.
+   */
+  private streamShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean, arrive: Ps, stepPs: Ps): Ps {
+    const last = this.lastRefresh[port]!;
+    if (last <= 0) return -1;
+    const rowIndex = Math.floor(local * this.invRowBytes);
+    if (Math.floor((local + (nChunks - 1) * this.interleave) * this.invRowBytes) !== rowIndex) return -1;
+    const row = Math.floor(rowIndex * this.invBanks);
+    const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
+    const lat = isWrite ? this.WL : this.CL;
+    const chunkPs = this.chunkDataPs;
+    const bursts = Math.ceil(nChunks / k);
+    const kLast = nChunks - (bursts - 1) * k;
+    const aLast = arrive + (bursts - 1) * stepPs;
+    const refStart = last * this.tREFI;
+    if (
+      this.openRow[b] !== row ||
+      this.bankReady[b]! > arrive ||
+      this.portFree[port]! > arrive + lat ||
+      (bursts > 1 && k * chunkPs > stepPs) ||
+      arrive < refStart + this.tRFC ||
+      aLast + (kLast - 1) * chunkPs >= refStart + this.tREFI
+    ) {
+      return -1;
+    }
+    const dataEnd = aLast + lat + kLast * chunkPs;
+    this.bankReady[b] = dataEnd - lat;
+    if (isWrite) this.writeDataEnd[b] = dataEnd;
+    this.portFree[port] = dataEnd;
+    this.busyPs[port] = this.busyPs[port]! + nChunks * chunkPs;
+    this.rowHits += nChunks;
+    return dataEnd;
   }
 
   /** Port that serves `addr`. */
