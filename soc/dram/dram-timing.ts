@@ -174,12 +174,24 @@ export class DramTiming {
           continue;
         }
       }
+      // With a uniform run the port's m-th chunk belongs to burst floor(m / k), counted without a division.
+      let burst = 0;
+      let inBurst = 0;
       for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
         const chunkBase = c * il;
         const lo = c === firstChunk ? addr : chunkBase;
         const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
         // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
-        const chunkArrive = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
+        let chunkArrive = arrive;
+        if (uniform) {
+          chunkArrive = arrive + burst * stepPs;
+          if (++inBurst === k) {
+            inBurst = 0;
+            burst++;
+          }
+        } else if (stepPs !== 0) {
+          chunkArrive = arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
+        }
         const e = this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite, chunkArrive);
         if (e > end) end = e;
       }

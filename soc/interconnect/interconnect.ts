@@ -345,15 +345,19 @@ export class Interconnect implements EventTarget {
   /** Round-robin: one burst group per grant, starting after the last master granted, until no master can go. */
   private grantAll(): void {
     const n = this.names.length;
+    const head = this.mHead;
+    const out = this.mOut;
+    const maxOut = this.mMaxOut;
     for (;;) {
       let granted = false;
-      for (let i = 0; i < n; i++) {
-        const m = (this.rr + i) % n;
-        if (this.mHead[m] === NONE || this.mOut[m]! >= this.mMaxOut[m]!) continue;
-        this.rr = (m + 1) % n;
-        this.issueGroup(m);
-        granted = true;
-        break;
+      for (let i = 0, m = this.rr; i < n; i++) {
+        if (head[m] !== NONE && out[m]! < maxOut[m]!) {
+          this.rr = m + 1 === n ? 0 : m + 1;
+          this.issueGroup(m);
+          granted = true;
+          break;
+        }
+        if (++m === n) m = 0;
       }
       if (!granted) return;
     }
