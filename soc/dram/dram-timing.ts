@@ -2,6 +2,12 @@ import type { Ps } from '../../emulator/kernel/index.ts';
 import { delayToPs, validateDramConfig } from './dram-timing-config.ts';
 import type { DramTimingConfig } from './dram-timing-config.ts';
 
+/** Indexes of DramTiming.io. */
+export const DRAM_ARRIVE = 0;
+export const DRAM_STEP = 1;
+export const DRAM_END = 2;
+const DRAM_SHARE_END = 3;
+
 /**
  * DRAM timing by reservation: no events, just "free at" times. Each port has a data bus free time;
  * each bank an open row, the time of its last ACTIVATE, the time it can take its next column command
@@ -38,6 +44,12 @@ export class DramTiming {
   refreshes = 0;
   /** Per port: ps its data bus carried data. */
   readonly busyPs: Float64Array;
+  /**
+   * Time registers of the allocation-free entry `serve` (ps values exceed V8's small integers, so passing
+   * them as arguments or results would box each one): the caller writes arrival and step, `serve` writes
+   * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END.
+   */
+  readonly io = new Float64Array(4);
 
   private readonly ports: number;
   private readonly banks: number;
@@ -110,15 +122,11 @@ export class DramTiming {
    * returns the time its last data beat completes. Chunks on different ports proceed in parallel.
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
-    const chunk = Math.floor(addr * this.invInterleave);
-    if (Math.floor((addr + bytes - 1) * this.invInterleave) !== chunk) return this.serviceBursts(addr, bytes, isWrite, arrive, bytes, 0);
-    // One chunk (a CPU line, a peripheral word): one port, one bank.
-    const inPort = Math.floor(chunk * this.invPorts);
-    const port = (chunk - inPort * this.ports) | 0;
-    const end = this.serveChunk(port, inPort * this.interleave + (addr - chunk * this.interleave), bytes, isWrite, arrive);
-    if (isWrite) this.bytesWritten += bytes;
-    else this.bytesRead += bytes;
-    return end;
+    const io = this.io;
+    io[DRAM_ARRIVE] = arrive;
+    io[DRAM_STEP] = 0;
+    this.serve(addr, bytes, isWrite, bytes);
+    return io[DRAM_END]!;
   }
 
   /**
@@ -128,77 +136,93 @@ export class DramTiming {
    * chunks are taken in address order either way); it returns the latest data end of them all.
    */
   serviceBursts(addr: number, bytes: number, isWrite: boolean, arrive: Ps, burstBytes: number, stepPs: Ps): Ps {
+    const io = this.io;
+    io[DRAM_ARRIVE] = arrive;
+    io[DRAM_STEP] = stepPs;
+    this.serve(addr, bytes, isWrite, burstBytes);
+    return io[DRAM_END]!;
+  }
+
+  /** serviceBursts with the arrival and step in io[DRAM_ARRIVE], io[DRAM_STEP]; the end lands in io[DRAM_END]. */
+  serve(addr: number, bytes: number, isWrite: boolean, burstBytes: number): void {
+    const io = this.io;
+    const arrive = io[DRAM_ARRIVE]!;
+    const stepPs = io[DRAM_STEP]!;
     const il = this.interleave;
     const invIl = this.invInterleave;
     const ports = this.ports;
-    // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
-    const chunkAligned = Math.floor(addr * invIl) * il === addr;
-    const chunksPerBurst = burstBytes * invIl;
-    if (bytes > burstBytes && (!chunkAligned || Math.floor(chunksPerBurst) !== chunksPerBurst)) {
-      // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts): burst by burst.
-      let end = arrive;
-      for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
-        const e = this.service(addr + off, Math.min(burstBytes, bytes - off), isWrite, a);
-        if (e > end) end = e;
-      }
-      return end;
-    }
-    let end = arrive;
-    const addrEnd = addr + bytes;
-    // Chunks of the request: first..lastChunk, chunk c on port c mod ports (exact power-of-two reciprocals).
     const firstChunk = Math.floor(addr * invIl);
+    const addrEnd = addr + bytes;
     const lastChunk = Math.floor((addrEnd - 1) * invIl);
     const firstInPort = Math.floor(firstChunk * this.invPorts);
     // `| 0`: small non-negative integers, so the typed-array indexes below are int32, not doubles.
     const firstPort = (firstChunk - firstInPort * ports) | 0;
-    // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
-    // the run may then be served in closed form (streamShare).
-    const k = chunksPerBurst * this.invPorts;
-    const uniform = stepPs > 0 && chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
-    // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
-    // taken together, in address order.
-    for (let j = 0; j < ports; j++) {
-      let c = firstChunk + j;
-      if (c > lastChunk) break;
-      let port = firstPort + j;
-      let chunkInPort = firstInPort;
-      if (port >= ports) {
-        port -= ports;
-        chunkInPort++;
+    let end = arrive;
+    if (lastChunk === firstChunk) {
+      // One chunk (a CPU line, a peripheral word): one port, one bank.
+      end = this.serveChunk(firstPort, firstInPort * il + (addr - firstChunk * il), bytes, isWrite, arrive);
+    } else {
+      // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
+      const chunkAligned = firstChunk * il === addr;
+      const chunksPerBurst = burstBytes * invIl;
+      if (bytes > burstBytes && (!chunkAligned || Math.floor(chunksPerBurst) !== chunksPerBurst)) {
+        // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts): burst by burst.
+        for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
+          io[DRAM_ARRIVE] = a;
+          io[DRAM_STEP] = 0;
+          const n = Math.min(burstBytes, bytes - off);
+          this.serve(addr + off, n, isWrite, n);
+          if (io[DRAM_END]! > end) end = io[DRAM_END]!;
+        }
+        io[DRAM_END] = end;
+        return;
       }
-      const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
-      if (uniform) {
-        const e = this.streamShare(port, chunkInPort * il, nChunks, k, isWrite, arrive, stepPs);
-        if (e >= 0) {
-          if (e > end) end = e;
+      // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
+      // the run may then be served in closed form (streamShare).
+      const k = chunksPerBurst * this.invPorts;
+      const uniform = stepPs > 0 && chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
+      // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
+      // taken together, in address order.
+      for (let j = 0; j < ports; j++) {
+        let c = firstChunk + j;
+        if (c > lastChunk) break;
+        let port = firstPort + j;
+        let chunkInPort = firstInPort;
+        if (port >= ports) {
+          port -= ports;
+          chunkInPort++;
+        }
+        const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
+        if (uniform && this.streamShare(port, chunkInPort * il, nChunks, k, isWrite)) {
+          if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
           continue;
         }
-      }
-      // With a uniform run the port's m-th chunk belongs to burst floor(m / k), counted without a division.
-      let burst = 0;
-      let inBurst = 0;
-      for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
-        const chunkBase = c * il;
-        const lo = c === firstChunk ? addr : chunkBase;
-        const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
-        // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
-        let chunkArrive = arrive;
-        if (uniform) {
-          chunkArrive = arrive + burst * stepPs;
-          if (++inBurst === k) {
-            inBurst = 0;
-            burst++;
+        // With a uniform run the port's m-th chunk belongs to burst floor(m / k), counted without a division.
+        let burst = 0;
+        let inBurst = 0;
+        for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
+          const chunkBase = c * il;
+          const lo = c === firstChunk ? addr : chunkBase;
+          const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
+          // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
+          let chunkArrive = arrive;
+          if (uniform) {
+            chunkArrive = arrive + burst * stepPs;
+            if (++inBurst === k) {
+              inBurst = 0;
+              burst++;
+            }
+          } else if (stepPs !== 0) {
+            chunkArrive = arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
           }
-        } else if (stepPs !== 0) {
-          chunkArrive = arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
+          const e = this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite, chunkArrive);
+          if (e > end) end = e;
         }
-        const e = this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite, chunkArrive);
-        if (e > end) end = e;
       }
     }
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
-    return end;
+    io[DRAM_END] = end;
   }
 
   /**
@@ -248,14 +272,17 @@ export class DramTiming {
    * Closed form of one port's share of a streaming run — `nChunks` whole chunks from port-local `local`,
    * k per burst, burst i arriving at arrive + i·stepPs — when it is exact: one row, already open; the
    * bank and the port's bus free when the first burst arrives; each burst's chunks done before the next
-   * arrives; no refresh due. Then burst i's chunks take the bus back to back from A_i + latency. Returns
-   * the share's data end, or -1 (nothing reserved) when a condition fails.
+   * arrives; no refresh due. Then burst i's chunks take the bus back to back from A_i + latency. Arrival
+   * and step come from `io`; the share's data end goes to io[DRAM_SHARE_END]. False (nothing reserved)
+   * when a condition fails.
    */
-  private streamShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean, arrive: Ps, stepPs: Ps): Ps {
+  private streamShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean): boolean {
     const last = this.lastRefresh[port]!;
-    if (last <= 0) return -1;
+    if (last <= 0) return false;
     const rowIndex = Math.floor(local * this.invRowBytes);
-    if (Math.floor((local + (nChunks - 1) * this.interleave) * this.invRowBytes) !== rowIndex) return -1;
+    if (Math.floor((local + (nChunks - 1) * this.interleave) * this.invRowBytes) !== rowIndex) return false;
+    const arrive = this.io[DRAM_ARRIVE]!;
+    const stepPs = this.io[DRAM_STEP]!;
     const row = Math.floor(rowIndex * this.invBanks);
     const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
     const lat = isWrite ? this.WL : this.CL;
@@ -272,7 +299,7 @@ export class DramTiming {
       arrive < refStart + this.tRFC ||
       aLast + (kLast - 1) * chunkPs >= refStart + this.tREFI
     ) {
-      return -1;
+      return false;
     }
     const dataEnd = aLast + lat + kLast * chunkPs;
     this.bankReady[b] = dataEnd - lat;
@@ -280,7 +307,8 @@ export class DramTiming {
     this.portFree[port] = dataEnd;
     this.busyPs[port] = this.busyPs[port]! + nChunks * chunkPs;
     this.rowHits += nChunks;
-    return dataEnd;
+    this.io[DRAM_SHARE_END] = dataEnd;
+    return true;
   }
 
   /** Port that serves `addr`. */

@@ -3,7 +3,7 @@ import { Simulator } from '../../emulator/kernel/index.ts';
 import type { Ps } from '../../emulator/kernel/index.ts';
 import { AddressMap, BusError, Dram, MmioRegisters } from '../memory/index.ts';
 import { DramTiming, lpddr2_800_2x32 } from '../dram/index.ts';
-import { Interconnect } from './interconnect.ts';
+import { Interconnect, T_END } from './interconnect.ts';
 import type { MasterConfig, TransferDone } from './interconnect.ts';
 
 const DRAM_BASE = 0x4000_0000;
@@ -16,10 +16,10 @@ const DMA: Omit<MasterConfig, 'name'> = { widthBytes: 16, maxBurstBeats: 16, max
 class RecordingDram extends DramTiming {
   readonly requests: { addr: number; bytes: number }[] = [];
   onService: ((addr: number, bytes: number) => void) | undefined;
-  override service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
+  override serve(addr: number, bytes: number, isWrite: boolean, burstBytes: number): void {
     this.requests.push({ addr, bytes });
     this.onService?.(addr, bytes);
-    return super.service(addr, bytes, isWrite, arrive);
+    super.serve(addr, bytes, isWrite, burstBytes);
   }
 }
 
@@ -345,11 +345,14 @@ describe('Interconnect burst groups', () => {
     }
     // Reference: an interconnect that reserves each burst of a run on its own (as groups did before runs).
     class PerBurstInterconnect extends Interconnect {
-      protected override reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+      protected override reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean): void {
         const region = this.map.resolve(addr, bytes, 'reference', isWrite ? 'write' : 'read');
-        let end = now;
-        for (let off = 0; off < bytes; off += burstBytes) end = Math.max(end, this.reserve(m, region, addr + off, Math.min(burstBytes, bytes - off), isWrite, now, ready));
-        return end;
+        let end = 0;
+        for (let off = 0; off < bytes; off += burstBytes) {
+          this.reserve(m, region, addr + off, Math.min(burstBytes, bytes - off), isWrite);
+          end = Math.max(end, this.times[T_END]!);
+        }
+        this.times[T_END] = end;
       }
     }
     const run = (dram: DramTiming, perBurstBus = false) => {

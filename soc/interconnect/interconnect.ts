@@ -2,6 +2,7 @@ import { ClockDomain } from '../../emulator/kernel/index.ts';
 import type { Counter, EventTarget, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
 import type { AddressMap, Region } from '../memory/index.ts';
 import { BusError } from '../memory/index.ts';
+import { DRAM_ARRIVE, DRAM_END, DRAM_STEP } from '../dram/index.ts';
 import type { DramTiming } from '../dram/index.ts';
 
 export type MasterId = number;
@@ -70,6 +71,10 @@ export interface MasterReport {
 const BOUNDARY = 4096;
 const ARBITRATE = -1;
 const NONE = -1;
+/** Indexes of Interconnect.times (exported for subclasses that override reserve/reserveRun). */
+export const T_NOW = 0;
+export const T_READY = 1;
+export const T_END = 2;
 /** Completion event argument: transfer index × GROUP_ARG + bursts in the group. */
 const GROUP_ARG = 128;
 
@@ -115,6 +120,11 @@ export class Interconnect implements EventTarget {
   private lastRegionIsDram = false;
   /** Shared data channels: [read, write] free times. */
   private readonly channelFree = new Float64Array(2);
+  /**
+   * Time registers between the grant/access paths and reserve/reserveRun: request time, the time the
+   * burst became eligible, and the completion (ps values passed as arguments or results would be boxed).
+   */
+  protected readonly times = new Float64Array(3);
 
   // Masters (indexed by MasterId).
   private readonly names: string[] = [];
@@ -264,7 +274,11 @@ export class Interconnect implements EventTarget {
     ) {
       // One burst inside the region last decoded (a CPU line fill or write-back): no burst loop.
       this.waitAcc = 0;
-      const end = this.reserve(master, region0, addr, len, isWrite, now, now);
+      const times = this.times;
+      times[T_NOW] = now;
+      times[T_READY] = now;
+      this.reserve(master, region0, addr, len, isWrite);
+      const end = times[T_END]!;
       this.addBurstStats(master, len, 1);
       this.mAtomic[master]! += 1;
       this.hLatency[master]!.record(end - now);
@@ -296,7 +310,10 @@ export class Interconnect implements EventTarget {
         this.lastRegion = region;
         this.lastRegionIsDram = region.kind === 'dram';
       }
-      const e = this.reserve(master, region, a, n, isWrite, now, now);
+      this.times[T_NOW] = now;
+      this.times[T_READY] = now;
+      this.reserve(master, region, a, n, isWrite);
+      const e = this.times[T_END]!;
       if (e > end) end = e;
       bursts++;
       a += n;
@@ -391,7 +408,10 @@ export class Interconnect implements EventTarget {
       const bursts = Math.min(k, Math.ceil(remaining / maxBurst));
       const groupBytes = Math.min(remaining, bursts * maxBurst);
       if (bursts > 1 && addr >= region.base && addr + groupBytes <= region.base + region.size) {
-        groupEnd = this.reserveRun(m, addr, groupBytes, bursts, maxBurst, isWrite, now, ready);
+        this.times[T_NOW] = now;
+        this.times[T_READY] = ready;
+        this.reserveRun(m, addr, groupBytes, bursts, maxBurst, isWrite);
+        groupEnd = this.times[T_END]!;
         addr += groupBytes;
         remaining -= groupBytes;
         bytes = groupBytes;
@@ -421,7 +441,10 @@ export class Interconnect implements EventTarget {
         this.lastRegion = region;
         this.lastRegionIsDram = region.kind === 'dram';
       }
-      const end = this.reserve(m, region, addr, n, isWrite, now, ready);
+      this.times[T_NOW] = now;
+      this.times[T_READY] = ready;
+      this.reserve(m, region, addr, n, isWrite);
+      const end = this.times[T_END]!;
       addr += n;
       remaining -= n;
       bytes += n;
@@ -491,10 +514,13 @@ export class Interconnect implements EventTarget {
   }
 
   /**
-   * Reserves master port, data channel, hop and slave for one burst requested at `now`; `ready` is
-   * when the burst first became eligible (for the wait statistic). Returns its completion time.
+   * Reserves master port, data channel, hop and slave for one burst requested at times[T_NOW];
+   * times[T_READY] is when the burst first became eligible (for the wait statistic). Its completion time
+   * goes to times[T_END].
    */
-  protected reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+  protected reserve(m: number, region: Region, addr: number, n: number, isWrite: boolean): void {
+    const times = this.times;
+    const now = times[T_NOW]!;
     const dir = isWrite ? 1 : 0;
     const portIdx = m * 2 + dir;
     // n ≤ BOUNDARY bytes, so both times are table reads.
@@ -509,23 +535,31 @@ export class Interconnect implements EventTarget {
     let served: Ps;
     if (region.kind === 'dram') {
       // Write data must cross the master port before the DRAM can take it; read data streams back.
-      served = this.dram.service(addr, n, isWrite, isWrite ? arrive + portXfer : arrive);
+      const io = this.dram.io;
+      io[DRAM_ARRIVE] = isWrite ? arrive + portXfer : arrive;
+      io[DRAM_STEP] = 0;
+      this.dram.serve(addr, n, isWrite, n);
+      served = io[DRAM_END]!;
     } else {
       served = arrive + (region.kind === 'mmio' ? this.mmioPs : this.sramPs) + busXfer;
     }
     // Read data cannot reach the master faster than its port carries it.
     if (!isWrite && arrive + portXfer > served) served = arrive + portXfer;
-    this.waitAcc += start - ready;
-    return served + this.hopPs;
+    this.waitAcc += start - times[T_READY]!;
+    times[T_END] = served + this.hopPs;
   }
 
   /**
    * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) made at one
    * `now`: each burst starts when the previous one has left the master's port and the shared channel, so
    * the starts are start0 + i·pitch with pitch = max(port time, channel time) of a whole burst; the DRAM
-   * takes the run in one call. Returns the latest completion, as the per-burst loop would.
+   * takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
+   * give it, goes to times[T_END].
    */
-  protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean, now: Ps, ready: Ps): Ps {
+  protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean): void {
+    const times = this.times;
+    const now = times[T_NOW]!;
+    const ready = times[T_READY]!;
     const dir = isWrite ? 1 : 0;
     const portIdx = m * 2 + dir;
     const portTable = this.portXferPs[m]!;
@@ -541,14 +575,23 @@ export class Interconnect implements EventTarget {
     this.mPortFree[portIdx] = startLast + portTable[lastBytes]!;
     // Write data crosses the master port before the DRAM takes it (every burst but the last is whole).
     const arrive0 = start0 + this.hopPs + (isWrite ? portFull : 0);
+    const dram = this.dram;
+    const io = dram.io;
+    io[DRAM_ARRIVE] = arrive0;
+    io[DRAM_STEP] = pitch;
     let served: Ps;
     if (isWrite && lastBytes !== burstBytes) {
       // The short last write burst arrives earlier after its start than the whole ones: its own call.
-      const e = this.dram.serviceBursts(addr, bytes - lastBytes, true, arrive0, burstBytes, pitch);
-      served = this.dram.service(addr + bytes - lastBytes, lastBytes, true, startLast + this.hopPs + portTable[lastBytes]!);
+      dram.serve(addr, bytes - lastBytes, true, burstBytes);
+      const e = io[DRAM_END]!;
+      io[DRAM_ARRIVE] = startLast + this.hopPs + portTable[lastBytes]!;
+      io[DRAM_STEP] = 0;
+      dram.serve(addr + bytes - lastBytes, lastBytes, true, lastBytes);
+      served = io[DRAM_END]!;
       if (e > served) served = e;
     } else {
-      served = this.dram.serviceBursts(addr, bytes, isWrite, arrive0, burstBytes, pitch);
+      dram.serve(addr, bytes, isWrite, burstBytes);
+      served = io[DRAM_END]!;
     }
     // Read data cannot reach the master faster than its port carries it (latest for the last burst).
     if (!isWrite) {
@@ -557,7 +600,7 @@ export class Interconnect implements EventTarget {
     }
     // Waits of the bursts: sum over i of (start0 + i·pitch - ready), exact in integers.
     this.waitAcc += bursts * (start0 - ready) + (pitch * (bursts * (bursts - 1))) / 2;
-    return served + this.hopPs;
+    times[T_END] = served + this.hopPs;
   }
 
   /** cyclePs[ceil(n / widthBytes)] for every n in 0..BOUNDARY. */
