@@ -124,6 +124,28 @@ export class Cache {
     return -1;
   }
 
+  /** Tag of an address below the cache's limit (the caller has checked it, e.g. by a lookup). */
+  tagOf(pa: number): number {
+    return (pa * this.invWay) | 0;
+  }
+
+  /**
+   * Slot holding (set, tag), or -1: lookup without the address arithmetic and range check, for a snoop
+   * of several caches of one geometry, where set and tag are the same in each.
+   */
+  lookupSetTag(set: number, tag: number): number {
+    const ways = this.ways;
+    const setTags = this.setTags;
+    const first = set * ways;
+    for (let w = 0; w < ways; w++) {
+      if (setTags[first + w] === tag) {
+        const slot = w * this.sets + set;
+        if (this.state[slot]! !== 0) return slot;
+      }
+    }
+    return -1;
+  }
+
   /** The slot a fill of `pa` would use: an invalid way first, else the replacement policy's victim. */
   victimSlot(pa: number): number {
     const set = ((pa * this.invLine) | 0) & this.setMask;

@@ -20,6 +20,24 @@ for (const [k, v] of Object.entries(LineEventKind)) KIND_NAMES[v] = k as LineEve
 /** Lines per direct-mapped index page (4096 lines of 64 bytes: 256 KiB of address space, 16 KiB of index). */
 const INDEX_PAGE_LINES = 4096;
 
+/** Index pages below this page number live in a dense array (2^20 pages: 2^38 bytes of 64-byte lines); above, in a Map. */
+const DENSE_INDEX_PAGES = 1 << 20;
+
+/**
+ * An index entry is (ring + 1) * ENTRY_RING + count << 8 + head (0: the line has no ring yet), exact in a
+ * double for any ring below 2^37: the ring's head and count come with the one load that finds the ring,
+ * so an event costs one dependent cache miss (the index) and two stores.
+ */
+const ENTRY_RING = 65536;
+const ENTRY_SCALE = 1 / ENTRY_RING;
+
+/** Rings per pool chunk (2^12: 128 KiB of events and 256 KiB of times at depth 8). */
+const CHUNK_SHIFT = 12;
+const CHUNK_RINGS = 1 << CHUNK_SHIFT;
+
+/** Events buffered before they are applied to their rings (20 bytes each). */
+const LOG_EVENTS = 4096;
+
 /** Which cache saw the event: 1 = an L1 (agent = core id), 2 = the outer L2 (agent = -1), 0 = memory. */
 export interface LineEvent {
   kind: LineEventKindName;
@@ -32,82 +50,138 @@ export interface LineEvent {
  * A small ring of recent events per cache line, so the checker can ask "was this line speculatively
  * filled before the device wrote it?" after the fact. Lines get a ring on their first event; rings
  * live in pooled typed arrays. A line finds its ring through a direct-mapped index page (one Int32 per
- * line, for a block of INDEX_PAGE_LINES lines); index pages are created on first use and the last one
- * used is remembered, so the per-event cost is an array load rather than a Map lookup.
+ * line, for a block of INDEX_PAGE_LINES lines), found in a dense array by page number.
+ *
+ * The pools are megabytes and mostly cold in the host's caches, so: a ring's head and count live in the
+ * line's index entry, its packed kind/level/agent (`metaChunks`) and times (`timeChunks`) are each one
+ * aligned block, and `record` only appends to
+ * a short log (sequential stores that stay in the host's caches); a flush applies a whole batch at once,
+ * its ring updates independent enough for the host CPU to overlap their cache misses. Queries flush
+ * first, so they see every event.
  */
 export class LineHistory {
   readonly depth: number;
   readonly lineBytes: number;
   enabled = true;
-  // Index page number → ring index + 1 for each of its lines (0: the line has no ring yet).
-  private readonly index = new Map<number, Int32Array>();
-  private lastPageNo = -1;
-  private lastPage: Int32Array | undefined;
-  private kinds: Uint8Array;
-  private levels: Uint8Array;
-  private agents: Int8Array;
-  private times: Float64Array;
-  private heads: Uint8Array;
-  private counts: Uint8Array;
-  private capacity: number;
+  // Index pages: page number → each line's entry (ring, count and head, see ENTRY_RING; 0: no ring yet).
+  private readonly densePages: (Float64Array | undefined)[] = [];
+  private readonly farPages = new Map<number, Float64Array>();
+  // The last index page used and the first line it covers (-Infinity: none yet, every line misses it).
+  private lastFirstLine = Number.NEGATIVE_INFINITY;
+  private lastPage: Float64Array = new Float64Array(0);
+  // 1 / lineBytes when lineBytes is a power of two (multiplying is then exact), else 0.
+  private readonly invLine: number;
+  // Rings live in chunks of CHUNK_RINGS (ring r: chunk r >>> CHUNK_SHIFT): growing adds a chunk and
+  // copies nothing (doubling one array copied and re-faulted megabytes each time).
+  private readonly metaChunks: Int32Array[] = [];
+  private readonly timeChunks: Float64Array[] = [];
+  private capacity = 0;
   private used = 0;
+  // Events not yet applied to their rings, in order.
+  private readonly logAddr = new Float64Array(LOG_EVENTS);
+  private readonly logEvent = new Int32Array(LOG_EVENTS);
+  private readonly logTime = new Float64Array(LOG_EVENTS);
+  private logged = 0;
 
-  constructor(lineBytes: number, depth = 8, initialLines = 1024) {
+  constructor(lineBytes: number, depth = 8) {
+    if (!Number.isInteger(depth) || depth < 1 || depth > 255) throw new RangeError(`LineHistory: depth must be an integer in 1..255, got ${depth}`);
     this.lineBytes = lineBytes;
     this.depth = depth;
-    this.capacity = initialLines;
-    this.kinds = new Uint8Array(initialLines * depth);
-    this.levels = new Uint8Array(initialLines * depth);
-    this.agents = new Int8Array(initialLines * depth);
-    this.times = new Float64Array(initialLines * depth);
-    this.heads = new Uint8Array(initialLines);
-    this.counts = new Uint8Array(initialLines);
+    this.invLine = lineBytes > 0 && (lineBytes & (lineBytes - 1)) === 0 ? 1 / lineBytes : 0;
+  }
+
+  private lineOf(pa: number): number {
+    return this.invLine !== 0 ? Math.floor(pa * this.invLine) : Math.floor(pa / this.lineBytes);
+  }
+
+  /** The index page of page number `pageNo`, made if `create` (else undefined when it does not exist). */
+  private indexPage(pageNo: number, create: boolean): Float64Array | undefined {
+    let page = pageNo < DENSE_INDEX_PAGES ? this.densePages[pageNo] : this.farPages.get(pageNo);
+    if (page === undefined && create) {
+      page = new Float64Array(INDEX_PAGE_LINES);
+      if (pageNo < DENSE_INDEX_PAGES) {
+        // Grown by push so the array keeps fast elements.
+        while (this.densePages.length <= pageNo) this.densePages.push(undefined);
+        this.densePages[pageNo] = page;
+      } else {
+        this.farPages.set(pageNo, page);
+      }
+    }
+    return page;
   }
 
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
     if (!this.enabled) return;
-    const line = Math.floor(pa / this.lineBytes);
-    const pageNo = Math.floor(line / INDEX_PAGE_LINES);
-    let page = this.lastPage;
-    if (pageNo !== this.lastPageNo || page === undefined) {
-      page = this.index.get(pageNo);
-      if (page === undefined) {
-        page = new Int32Array(INDEX_PAGE_LINES);
-        this.index.set(pageNo, page);
+    const i = this.logged;
+    this.logAddr[i] = pa;
+    this.logEvent[i] = (kind & 0xff) | ((level & 0xff) << 8) | ((agent & 0xff) << 16);
+    this.logTime[i] = time;
+    this.logged = i + 1;
+    if (i + 1 === LOG_EVENTS) this.flush();
+  }
+
+  /** Applies the logged events to their lines' rings, oldest first. */
+  private flush(): void {
+    const n = this.logged;
+    this.logged = 0;
+    const depth = this.depth;
+    for (let i = 0; i < n; i++) {
+      const line = this.lineOf(this.logAddr[i]!);
+      let slot = line - this.lastFirstLine;
+      if (!(slot >= 0 && slot < INDEX_PAGE_LINES)) {
+        const pageNo = Math.floor(line / INDEX_PAGE_LINES);
+        this.lastPage = this.indexPage(pageNo, true)!;
+        this.lastFirstLine = pageNo * INDEX_PAGE_LINES;
+        slot = line - this.lastFirstLine;
       }
-      this.lastPageNo = pageNo;
-      this.lastPage = page;
+      const page = this.lastPage;
+      const entry = page[slot]!;
+      let ring: number;
+      let head = 0;
+      let count = 0;
+      if (entry === 0) {
+        if (this.used === this.capacity) this.grow();
+        ring = this.used++;
+      } else {
+        ring = Math.floor(entry * ENTRY_SCALE) - 1;
+        const low = entry - (ring + 1) * ENTRY_RING;
+        head = low & 0xff;
+        count = low >>> 8;
+      }
+      const r = ring & (CHUNK_RINGS - 1);
+      this.metaChunks[ring >>> CHUNK_SHIFT]![r * depth + head] = this.logEvent[i]!;
+      this.timeChunks[ring >>> CHUNK_SHIFT]![r * depth + head] = this.logTime[i]!;
+      page[slot] = (ring + 1) * ENTRY_RING + ((count < depth ? count + 1 : count) << 8) + (head + 1 === depth ? 0 : head + 1);
     }
-    const slot = line - pageNo * INDEX_PAGE_LINES;
-    let ring = page[slot]! - 1;
-    if (ring < 0) {
-      if (this.used === this.capacity) this.grow();
-      ring = this.used++;
-      page[slot] = ring + 1;
-    }
-    const head = this.heads[ring]!;
-    const at = ring * this.depth + head;
-    this.kinds[at] = kind;
-    this.levels[at] = level;
-    this.agents[at] = agent;
-    this.times[at] = time;
-    this.heads[ring] = (head + 1) % this.depth;
-    if (this.counts[ring]! < this.depth) this.counts[ring]!++;
   }
 
   /** Events of the line holding `pa`, oldest first (at most `depth`). */
   query(pa: number): LineEvent[] {
-    const line = Math.floor(pa / this.lineBytes);
+    if (this.logged > 0) this.flush();
+    const line = this.lineOf(pa);
     const pageNo = Math.floor(line / INDEX_PAGE_LINES);
-    const page = this.index.get(pageNo);
-    const ring = page === undefined ? -1 : page[line - pageNo * INDEX_PAGE_LINES]! - 1;
-    if (ring < 0) return [];
-    const n = this.counts[ring]!;
-    const head = this.heads[ring]!;
+    const page = this.indexPage(pageNo, false);
+    const entry = page === undefined ? 0 : page[line - pageNo * INDEX_PAGE_LINES]!;
+    if (entry === 0) return [];
+    const ring = Math.floor(entry * ENTRY_SCALE) - 1;
+    const low = entry - (ring + 1) * ENTRY_RING;
+    const head = low & 0xff;
+    const n = low >>> 8;
+    const meta = this.metaChunks[ring >>> CHUNK_SHIFT]!;
+    const times = this.timeChunks[ring >>> CHUNK_SHIFT]!;
+    const r = ring & (CHUNK_RINGS - 1);
+    const m = r * this.depth;
     const out: LineEvent[] = [];
     for (let i = 0; i < n; i++) {
-      const at = ring * this.depth + ((head - n + i + this.depth) % this.depth);
-      out.push({ kind: KIND_NAMES[this.kinds[at]!]!, level: this.levels[at]!, agent: this.agents[at]!, time: this.times[at]! });
+      const e = (head - n + i + this.depth) % this.depth;
+      const packed = meta[m + e]!;
+      out.push({
+        kind: KIND_NAMES[packed & 0xff]!,
+        level: (packed >>> 8) & 0xff,
+        // Agents are stored as a signed byte (-1 for the outer cache).
+        agent: (packed << 8) >> 24,
+        time: times[m + e]!,
+      });
     }
     return out;
   }
@@ -123,35 +197,18 @@ export class LineHistory {
   }
 
   clear(): void {
-    this.index.clear();
-    this.lastPageNo = -1;
-    this.lastPage = undefined;
+    this.logged = 0;
+    this.densePages.length = 0;
+    this.farPages.clear();
+    this.lastFirstLine = Number.NEGATIVE_INFINITY;
+    this.lastPage = new Float64Array(0);
     this.used = 0;
-    this.heads.fill(0);
-    this.counts.fill(0);
+    for (const meta of this.metaChunks) meta.fill(0);
   }
 
   private grow(): void {
-    const cap = this.capacity * 2;
-    const d = this.depth;
-    const k = new Uint8Array(cap * d);
-    k.set(this.kinds);
-    this.kinds = k;
-    const l = new Uint8Array(cap * d);
-    l.set(this.levels);
-    this.levels = l;
-    const a = new Int8Array(cap * d);
-    a.set(this.agents);
-    this.agents = a;
-    const t = new Float64Array(cap * d);
-    t.set(this.times);
-    this.times = t;
-    const h = new Uint8Array(cap);
-    h.set(this.heads);
-    this.heads = h;
-    const c = new Uint8Array(cap);
-    c.set(this.counts);
-    this.counts = c;
-    this.capacity = cap;
+    this.metaChunks.push(new Int32Array(CHUNK_RINGS * this.depth));
+    this.timeChunks.push(new Float64Array(CHUNK_RINGS * this.depth));
+    this.capacity += CHUNK_RINGS;
   }
 }

@@ -13,6 +13,7 @@ import { OuterCache } from './outer-cache.ts';
 import type { OuterCacheConfig, OuterCacheStats, TimingPort } from './outer-cache.ts';
 import type { ReplacementKind } from './replacement.ts';
 import { WriteCombineBuffer } from './write-combine.ts';
+import { CycleTime } from './cycle-time.ts';
 
 export type CoherencyMode = 'none' | 'acp' | 'ace-lite';
 export const COHERENCY_MODES: readonly CoherencyMode[] = ['none', 'acp', 'ace-lite'];
@@ -194,10 +195,13 @@ export class MemorySystem {
   private readonly wc: WriteCombineBuffer[];
   private readonly lb: number;
   private readonly ncores: number;
+  private readonly cycleTime: CycleTime;
   private readonly scratch: Uint8Array;
   private readonly scratchWords: Int32Array;
   /** One bit per (line, core) of the range in progress (host walk of l1Lines); all zero between uses. */
   private rangeBits = new Uint32Array(0);
+  /** The L1 slot of each (line, core) pair marked in rangeBits (valid only where its bit is set). */
+  private rangeSlots = new Int32Array(0);
   // Per-operation time base: t0 + (base + local cycles).
   private t0: Ps = 0;
   private base = 0;
@@ -223,6 +227,7 @@ export class MemorySystem {
     this.cores = opts.cores;
     this.ncores = opts.cores.length;
     this.clock = opts.clock;
+    this.cycleTime = new CycleTime(opts.clock);
     this.mem = opts.memory;
     this.deviceMem = opts.deviceTarget ?? opts.memory;
     this.timing = opts.timing;
@@ -304,7 +309,7 @@ export class MemorySystem {
 
   /** Time `cycles` into the current operation. */
   private at(cycles: number): Ps {
-    return this.t0 + this.clock.cyclesToPs(this.base + cycles);
+    return this.t0 + this.cycleTime.toPs(this.base + cycles);
   }
 
   private cyclesFor(ps: Ps): number {
@@ -313,12 +318,15 @@ export class MemorySystem {
 
   private noteAccess(core: number, pa: number): void {
     const i = this.recentCount[core]!++;
-    this.recent[core * RECENT + (i % RECENT)] = pa;
+    this.recent[core * RECENT + (i & (RECENT - 1))] = pa; // RECENT is a power of two
   }
 
   private tlbCost(core: number, pa: number, len: number): number {
     const tlb = this.cores[core]!.tlb;
     const page = tlb.cfg.pageBytes;
+    const first = pa - (pa % page);
+    // Most accesses stay in one page: one translation.
+    if (len > 0 && pa + len <= first + page) return tlb.access(first);
     let cycles = 0;
     for (let p = pa - (pa % page); p < pa + len; p += page) cycles += tlb.access(p);
     return cycles;
@@ -357,33 +365,39 @@ export class MemorySystem {
    */
   private l1Line(core: number, la: number, t: Ps, forWrite: boolean, speculative = false): number {
     const l1 = this.l1d[core]!;
-    let slot = l1.lookup(la);
-    if (slot >= 0) {
-      this.missCost = 0;
-      this.stats.hits++;
-      l1.touch(slot);
-      if (forWrite) {
-        const st = l1.state[slot]!;
-        if ((st & LINE_EXCLUSIVE) === 0) this.missCost = this.invalidateOthers(core, la);
-        l1.state[slot] = MESI_M;
-      }
-      return slot;
+    const slot = l1.lookup(la);
+    if (slot < 0) return this.l1Fill(core, la, t, forWrite, speculative);
+    this.missCost = 0;
+    this.stats.hits++;
+    l1.touch(slot);
+    if (forWrite) {
+      const st = l1.state[slot]!;
+      if ((st & LINE_EXCLUSIVE) === 0) this.missCost = this.invalidateOthers(core, la);
+      l1.state[slot] = MESI_M;
     }
+    return slot;
+  }
+
+  /** The miss half of l1Line, for callers that have just looked `la` up in core's L1 and not found it. */
+  private l1Fill(core: number, la: number, t: Ps, forWrite: boolean, speculative: boolean): number {
+    const l1 = this.l1d[core]!;
     this.stats.misses++;
     let cost = 0;
-    slot = l1.victimSlot(la);
+    const slot = l1.victimSlot(la);
     if (l1.state[slot] !== 0) cost += this.evictL1(core, slot, t);
-    // SCU snoop of the other L1s.
+    // SCU snoop of the other L1s: they share one geometry, so the line's set and tag are the same in each.
     let supplied = false;
     let shared = false;
+    const set = l1.setOf(la);
+    const tag = l1.tagOf(la);
     for (let o = 0; o < this.ncores; o++) {
       if (o === core) continue;
       const other = this.l1d[o]!;
-      const os = other.lookup(la);
+      const os = other.lookupSetTag(set, tag);
       if (os < 0) continue;
       if (!supplied) {
         l1.copyLineFrom(slot, other, os);
-        if (this.vp !== null) copyVersions(this.vp.l1[core]!, slot * this.lb, this.vp.l1[o]!, os * this.lb, this.lb);
+        if (this.vp !== null) this.vp.copyCacheLine(this.vp.l1Base[core]!, slot * this.lb, this.vp.l1Base[o]!, os * this.lb, this.lb);
         supplied = true;
       }
       if (forWrite) {
@@ -402,7 +416,7 @@ export class MemorySystem {
     } else {
       const s2 = this.l2.fetchLine(la, t, speculative);
       l1.copyLineFrom(slot, this.l2.cache, s2);
-      if (this.vp !== null) copyVersions(this.vp.l1[core]!, slot * this.lb, this.vp.l2, s2 * this.lb, this.lb);
+      if (this.vp !== null) this.vp.copyCacheLine(this.vp.l1Base[core]!, slot * this.lb, this.vp.l2Base, s2 * this.lb, this.lb);
       cost += this.l2.lastCost;
     }
     l1.install(slot, la, forWrite ? MESI_M : shared ? MESI_S : MESI_E);
@@ -505,7 +519,7 @@ export class MemorySystem {
           if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
           runLen = 0;
         }
-        slot = this.l1Line(core, la, this.at(cycles), false);
+        slot = this.l1Fill(core, la, this.at(cycles), false, false);
         cycles += this.missCost + Math.ceil(n / bpc);
         if (n === lb) {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
@@ -582,7 +596,7 @@ export class MemorySystem {
           if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
           runLen = 0;
         }
-        slot = this.l1Line(core, la, this.at(cycles), true);
+        slot = slot < 0 ? this.l1Fill(core, la, this.at(cycles), true, false) : this.l1Line(core, la, this.at(cycles), true);
         cycles += this.missCost;
       }
       const off = slot * lb + (pos - la);
@@ -951,6 +965,8 @@ export class MemorySystem {
       const words = (total + 31) >>> 5;
       if (this.rangeBits.length < words) this.rangeBits = new Uint32Array(words);
       const bits = this.rangeBits;
+      if (this.rangeSlots.length < total) this.rangeSlots = new Int32Array(Math.max(total, 2 * this.rangeSlots.length));
+      const slotAt = this.rangeSlots;
       let lo = total;
       let hi = -1;
       for (let c = 0; c < nc; c++) {
@@ -970,7 +986,13 @@ export class MemorySystem {
           const la = tag * wayBytes + (s & setMask) * lb;
           if (la < firstLa || la >= end) continue;
           const bit = ((la - firstLa) / lb) * nc + c;
-          bits[bit >>> 5] = bits[bit >>> 5]! | (1 << (bit & 31));
+          const word = bits[bit >>> 5]!;
+          const mask = 1 << (bit & 31);
+          // The first slot seen for a line is its lowest valid way: the one lookup(la) would return.
+          if ((word & mask) === 0) {
+            bits[bit >>> 5] = word | mask;
+            slotAt[bit] = s;
+          }
           if (bit < lo) lo = bit;
           if (bit > hi) hi = bit;
         }
@@ -984,8 +1006,8 @@ export class MemorySystem {
               word &= word - 1;
               const c = bit % nc;
               const i = (bit - c) / nc;
-              const la = firstLa + i * lb;
-              wb += this.l1OpSlot(op, c, this.l1d[c]!.lookup(la), this.at(base + (i + 1) * per + wb));
+              // l1OpSlot changes no other L1 slot, so the slot found by the walk still holds the line.
+              wb += this.l1OpSlot(op, c, slotAt[bit]!, this.at(base + (i + 1) * per + wb));
             }
           }
         } finally {
@@ -1176,7 +1198,7 @@ export class MemorySystem {
   /** Fills one line speculatively (no effect if present); returns cycles. Used by the speculation model. */
   speculativeFill(core: number, la: number, t: Ps): number {
     if (this.l1d[core]!.lookup(la) >= 0) return 0;
-    this.l1Line(core, la, t, false, true);
+    this.l1Fill(core, la, t, false, true);
     this.stats.speculativeFills++;
     return this.missCost;
   }

@@ -7,6 +7,7 @@ import { LineEventKind } from './line-history.ts';
 import type { LineHistory } from './line-history.ts';
 import type { ReplacementKind } from './replacement.ts';
 import type { VersionPlanes } from './version-planes.ts';
+import { CycleTime } from './cycle-time.ts';
 
 /** The atomic timing path below the caches (the Interconnect's `access`): returns the completion time. */
 export interface TimingPort {
@@ -117,6 +118,11 @@ export class OuterCache {
   private readonly snapState: Uint8Array;
   /** One bit per line of the range in progress (host walk of linesOp); all zero between uses. */
   private bits = new Uint32Array(0);
+  /** The slot of each line marked in `bits` (valid only where its bit is set). */
+  private rangeSlots = new Int32Array(0);
+  private readonly cycleTime: CycleTime;
+  /** Whether `mem` offers readWords (line refills then move words, not bytes). */
+  private readonly memReadsWords: boolean;
 
   constructor(
     cfg: OuterCacheConfig,
@@ -133,6 +139,8 @@ export class OuterCache {
     this.lb = cfg.lineBytes;
     this.snapTags = new Int32Array(this.cache.slots);
     this.snapState = new Uint8Array(this.cache.slots);
+    this.cycleTime = new CycleTime(clock);
+    this.memReadsWords = typeof mem.readWords === 'function' && this.lb % 4 === 0;
   }
 
   /** CPU cycles covering a duration, rounded up. */
@@ -141,7 +149,7 @@ export class OuterCache {
   }
 
   private at(t0: Ps, cycles: number): Ps {
-    return t0 + this.clock.cyclesToPs(cycles);
+    return t0 + this.cycleTime.toPs(cycles);
   }
 
   // ---------------------------------------------------------------- data path
@@ -164,8 +172,9 @@ export class OuterCache {
     this.stats.misses++;
     slot = c.victimSlot(la);
     if (c.state[slot] !== 0) this.evictSlot(slot, t);
-    this.mem.read(la, c.data, slot * this.lb, this.lb);
-    if (this.vp !== null) this.vp.dramRead(la, this.vp.l2, slot * this.lb, this.lb);
+    const lineWords = this.lb >>> 2;
+    if (!this.memReadsWords || !this.mem.readWords!(la, c.words, slot * lineWords, lineWords)) this.mem.read(la, c.data, slot * this.lb, this.lb);
+    if (this.vp !== null) this.vp.dramReadToL2(la, slot * this.lb, this.lb);
     const done = this.timing.access(la, this.lb, false, t) + this.memFixedLatencyPs;
     c.install(slot, la, LINE_VALID);
     this.history?.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 2, -1, t);
@@ -257,8 +266,13 @@ export class OuterCache {
   /** Copies the versions of the write in progress (from index `i` of its source) into a plane. */
   private versionsTo(dst: Uint32Array, dstOff: number, i: number, n: number): void {
     const src = this.vSrc;
+    const planes = this.vp!.cachePlanes;
     if (src === null) dst.fill(this.vConst, dstOff, dstOff + n);
-    else if (n <= 256) {
+    else if (src.buffer === planes.buffer && dst.buffer === planes.buffer) {
+      // An L1 line written back into L2: both are views of one array, one copyWithin moves it.
+      const from = (src.byteOffset >>> 2) + this.vOff + i;
+      planes.copyWithin((dst.byteOffset >>> 2) + dstOff, from, from + n);
+    } else if (n <= 256) {
       // A line or less: element moves beat a subarray allocation plus a set call.
       for (let k = 0, s = this.vOff + i; k < n; k++) dst[dstOff + k] = src[s + k]!;
     } else dst.set(src.subarray(this.vOff + i, this.vOff + i + n), dstOff);
@@ -360,6 +374,8 @@ export class OuterCache {
       const lb = this.lb;
       const end = firstLa + n * lb;
       const bits = this.rangeBits(n);
+      if (this.rangeSlots.length < n) this.rangeSlots = new Int32Array(Math.max(n, 2 * this.rangeSlots.length));
+      const slotAt = this.rangeSlots;
       const state = c.state;
       const tags = c.tags;
       const wayBytes = c.wayBytes;
@@ -378,7 +394,13 @@ export class OuterCache {
         const la = tag * wayBytes + (slot & setMask) * lb;
         if (la < firstLa || la >= end) continue;
         const i = (la - firstLa) / lb;
-        bits[i >>> 5] = bits[i >>> 5]! | (1 << (i & 31));
+        const word = bits[i >>> 5]!;
+        const bit = 1 << (i & 31);
+        // The first slot seen for a line is its lowest valid way: the one lookup(la) would return.
+        if ((word & bit) === 0) {
+          bits[i >>> 5] = word | bit;
+          slotAt[i] = slot;
+        }
         if (i < lo) lo = i;
         if (i > hi) hi = i;
       }
@@ -390,7 +412,8 @@ export class OuterCache {
               const b = 31 - Math.clz32(word & -word);
               word &= word - 1;
               const i = wi * 32 + b;
-              wb += this.opSlot(op, c.lookup(firstLa + i * lb), this.at(t0, base + (i + 1) * per + wb));
+              // opSlot changes only its own slot, so the slot found by the walk still holds the line.
+              wb += this.opSlot(op, slotAt[i]!, this.at(t0, base + (i + 1) * per + wb));
             }
           }
         } finally {

@@ -37,6 +37,10 @@ export class Dram implements MemoryTarget {
     this.store.read(addr, dst, dstOff, len);
   }
 
+  readWords(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
+    return this.store.readWords(addr, dst, dstWord, nWords);
+  }
+
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {
     this.store.write(addr, src, srcOff, len);
   }

@@ -7,6 +7,12 @@ export interface MemoryTarget {
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): void;
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void;
   fill(addr: number, len: number, byte: number): void;
+  /**
+   * Optional fast path for cache-line refills: dst[dstWord, +nWords) = the little-endian 32-bit words of
+   * the bytes at [addr, +4 * nWords). Returns false (nothing read) when it cannot serve the range in one
+   * go; the caller then uses `read`.
+   */
+  readWords?(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean;
 }
 
 // One scratch word for the 32-bit helpers: page-table walkers call them per descriptor, so no allocation.

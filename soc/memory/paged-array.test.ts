@@ -185,3 +185,37 @@ describe('PagedArray uniform pages', () => {
     expect(() => new PagedArray((n) => new Uint8Array(n), BASE, 64, 'dram', 0)).toThrow(/pageElements must be a positive integer/);
   });
 });
+
+describe('PagedArray word reads (line refills)', () => {
+  it('reads the same bytes as read for untouched, uniform and materialised pages, and declines unaligned or straddling ranges', () => {
+    const P = 4096;
+    const a = new PagedArray((n) => new Uint8Array(n), BASE, 4 * P, 'dram', P);
+    a.fill(BASE + P, P, 0xa7); // page 1 uniform
+    a.write(BASE + 2 * P + 64, Uint8Array.from({ length: 64 }, (_, i) => 200 - i), 0, 64); // page 2 materialised
+    const words = new Int32Array(20);
+    const bytes = new Uint8Array(words.buffer);
+    const expected = new Uint8Array(64);
+    for (const addr of [BASE + 128, BASE + P + 192, BASE + 2 * P + 64]) {
+      words.fill(-1);
+      expect(a.readWords(addr, words, 2, 16)).toBe(true);
+      a.read(addr, expected, 0, 64);
+      expect(bytes.subarray(8, 72)).toEqual(expected);
+      expect(words[0]).toBe(-1);
+      expect(words[18]).toBe(-1);
+    }
+    expect(a.readWords(BASE + 2, words, 0, 16)).toBe(false); // not on a word boundary
+    expect(a.readWords(BASE + P - 32, words, 0, 16)).toBe(false); // straddles two pages
+    expect(() => a.readWords(BASE + 4 * P - 32, words, 0, 16)).toThrow(/dram\.read: access of 64 bytes/);
+  });
+
+  it('reads 32-bit elements one per word, uniform values included', () => {
+    const a = new PagedArray((n) => new Uint32Array(n), BASE, 4096, 'versions', 1024);
+    a.fill(BASE, 1024, 0xfffffff0);
+    a.write(BASE + 1024, Uint32Array.from([1, 2, 3, 0x80000000]), 0, 4);
+    const words = new Int32Array(8);
+    expect(a.readWords(BASE + 8, words, 0, 4)).toBe(true);
+    expect(Array.from(new Uint32Array(words.buffer, 0, 4))).toEqual([0xfffffff0, 0xfffffff0, 0xfffffff0, 0xfffffff0]);
+    expect(a.readWords(BASE + 1024, words, 4, 4)).toBe(true);
+    expect(Array.from(new Uint32Array(words.buffer, 16, 4))).toEqual([1, 2, 3, 0x80000000]);
+  });
+});

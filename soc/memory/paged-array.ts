@@ -43,8 +43,12 @@ export class PagedArray<A extends Elements> {
   readonly pageElements: number;
   // Indexed by page number relative to base; grown densely (push) so V8 keeps fast elements.
   private readonly pages: (A | number | undefined)[] = [];
+  // 32-bit views of the materialised pages (same index), for readWords; undefined for other pages.
+  private readonly pageWords: (Int32Array | undefined)[] = [];
   // Arrays released by pages that became uniform, reused before allocating.
   private readonly spare: A[] = [];
+  // Elements per 32-bit word (4 for bytes, 1 for 32-bit versions); 0 when pages are not whole words.
+  private readonly elementsPerWord: number;
   // Converts a fill value to what an element of A stores (0x1ff → 0xff in a Uint8Array, -1 → 2^32-1 ...).
   private readonly scratch: A;
   private resident = 0;
@@ -65,6 +69,9 @@ export class PagedArray<A extends Elements> {
     this.size = size;
     this.pageElements = pageElements;
     this.scratch = make(1);
+    const bytes = this.scratch.BYTES_PER_ELEMENT;
+    // Only bytes and 32-bit elements: the two kinds stored here (a uniform value is replicated per word below).
+    this.elementsPerWord = (bytes === 1 || bytes === 4) && (pageElements * bytes) % 4 === 0 ? 4 / bytes : 0;
   }
 
   /** Pages holding a materialised array (untouched and uniform pages cost no host memory). */
@@ -98,6 +105,33 @@ export class PagedArray<A extends Elements> {
       dstOff += n;
       off += n;
     }
+  }
+
+  /**
+   * dst[dstWord, +nWords) = the 32-bit words of the elements at [addr, +nWords * elementsPerWord), when that
+   * range starts on a word boundary of its page and lies in one page (a cache-line refill); returns false
+   * (nothing read) otherwise, and the caller uses `read`. Word moves: a quarter of a byte loop's iterations.
+   */
+  readWords(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
+    const epw = this.elementsPerWord;
+    if (epw === 0) return false;
+    const off = this.check('read', addr, nWords * epw);
+    const P = this.pageElements;
+    const pageNo = Math.floor(off / P);
+    const inPage = off - pageNo * P;
+    if (inPage % epw !== 0 || inPage + nWords * epw > P) return false;
+    const page = this.pages[pageNo];
+    if (page === undefined || typeof page === 'number') {
+      // The word that epw elements of value v make: v in every byte, or v itself (a fill call costs more
+      // than a line's few stores).
+      const v = page ?? 0;
+      const word = epw === 4 ? Math.imul(v, 0x01010101) : v | 0;
+      for (let k = 0; k < nWords; k++) dst[dstWord + k] = word;
+      return true;
+    }
+    const words = this.pageWords[pageNo]!;
+    for (let k = 0, s = inPage / epw; k < nWords; k++) dst[dstWord + k] = words[s + k]!;
+    return true;
   }
 
   write(addr: number, src: A, srcOff: number, len: number): void {
@@ -216,6 +250,15 @@ export class PagedArray<A extends Elements> {
   private store(pageNo: number, page: A | number): void {
     if (pageNo >= this.pages.length) this.growTable(pageNo);
     this.pages[pageNo] = page;
+    if (this.elementsPerWord === 0) return;
+    const words = this.pageWords;
+    if (typeof page === 'number') {
+      if (pageNo < words.length) words[pageNo] = undefined;
+      return;
+    }
+    // Grown (by push, densely) only as far as materialised pages reach: uniform-only stores pay nothing.
+    if (pageNo >= words.length && pageNo - words.length < DENSE_GROWTH_LIMIT) while (words.length <= pageNo) words.push(undefined);
+    words[pageNo] = new Int32Array(page.buffer, page.byteOffset, page.byteLength >>> 2);
   }
 
   /**
