@@ -32,6 +32,19 @@ export class MemoryRangeError extends RangeError {
 
 type Elements = Uint8Array | Uint32Array;
 
+/** Empty slots appended a block at a time by growDense. */
+const EMPTY_BLOCK: undefined[] = Array.from({ length: 4096 }, () => undefined);
+
+/**
+ * Appends `undefined` until `arr` has `length` elements, a block per native push: the table stays a
+ * packed array (fast loads), and a table grown by hundreds of thousands of pages early in a run does not
+ * cost an element-by-element loop in not-yet-optimised code.
+ */
+function growDense<T>(arr: (T | undefined)[], length: number): void {
+  while (arr.length + EMPTY_BLOCK.length <= length) arr.push(...EMPTY_BLOCK);
+  while (arr.length < length) arr.push(undefined);
+}
+
 /**
  * One element per address; `A` is Uint8Array for data, Uint32Array for versions. Pages are held as
  * `undefined` (never touched: all zeros), a number (uniform: every element holds it) or an array.
@@ -257,7 +270,7 @@ export class PagedArray<A extends Elements> {
       return;
     }
     // Grown (by push, densely) only as far as materialised pages reach: uniform-only stores pay nothing.
-    if (pageNo >= words.length && pageNo - words.length < DENSE_GROWTH_LIMIT) while (words.length <= pageNo) words.push(undefined);
+    if (pageNo >= words.length && pageNo - words.length < DENSE_GROWTH_LIMIT) growDense(words, pageNo + 1);
     words[pageNo] = new Int32Array(page.buffer, page.byteOffset, page.byteLength >>> 2);
   }
 
@@ -269,8 +282,7 @@ export class PagedArray<A extends Elements> {
   private growTable(pageNo: number): void {
     const pages = this.pages;
     if (pageNo - pages.length >= DENSE_GROWTH_LIMIT) return;
-    const target = Math.min(Math.max(pageNo + 1, pages.length * 2), Math.ceil(this.size / this.pageElements));
-    while (pages.length < target) pages.push(undefined);
+    growDense(pages, Math.min(Math.max(pageNo + 1, pages.length * 2), Math.ceil(this.size / this.pageElements)));
   }
 
   /** Validates the access and returns its offset from base. */
