@@ -7,6 +7,7 @@ export const DRAM_ARRIVE = 0;
 export const DRAM_STEP = 1;
 export const DRAM_END = 2;
 const DRAM_SHARE_END = 3;
+const DRAM_CHUNK = 4;
 
 /**
  * DRAM timing by reservation: no events, just "free at" times. Each port has a data bus free time;
@@ -49,7 +50,7 @@ export class DramTiming {
    * them as arguments or results would box each one): the caller writes arrival and step, `serve` writes
    * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END.
    */
-  readonly io = new Float64Array(4);
+  readonly io = new Float64Array(5);
 
   private readonly ports: number;
   private readonly banks: number;
@@ -160,7 +161,9 @@ export class DramTiming {
     let end = arrive;
     if (lastChunk === firstChunk) {
       // One chunk (a CPU line, a peripheral word): one port, one bank.
-      end = this.serveChunk(firstPort, firstInPort * il + (addr - firstChunk * il), bytes, isWrite, arrive);
+      io[DRAM_CHUNK] = arrive;
+      this.serveChunk(firstPort, firstInPort * il + (addr - firstChunk * il), bytes, isWrite);
+      end = io[DRAM_CHUNK]!;
     } else {
       // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
       const chunkAligned = firstChunk * il === addr;
@@ -215,8 +218,9 @@ export class DramTiming {
           } else if (stepPs !== 0) {
             chunkArrive = arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
           }
-          const e = this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite, chunkArrive);
-          if (e > end) end = e;
+          io[DRAM_CHUNK] = chunkArrive;
+          this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite);
+          if (io[DRAM_CHUNK]! > end) end = io[DRAM_CHUNK]!;
         }
       }
     }
@@ -226,33 +230,66 @@ export class DramTiming {
   }
 
   /**
-   * One chunk of `n` bytes at port-local address `local` of `port`, arriving at `arrive`: waits for its
-   * bank and any refresh, opens its row if needed, then takes the port's data bus. Returns its data end.
+   * One chunk of `n` bytes at port-local address `local` of `port`, arriving at io[DRAM_CHUNK]: waits for
+   * its bank and any refresh, opens its row if needed, then takes the port's data bus. Its data end goes
+   * to io[DRAM_CHUNK]. (Times stay in locals and registers: a ps argument or result would be boxed.)
+   *
+   * Refresh: an all-bank refresh starts at every multiple k·tREFI and blocks the port for tRFC; the
+   * interval of the last one accounted for on the port is kept, so only a request in a later interval
+   * counts the refreshes since (each precharged every bank). Row miss: ACTIVATE after tRP following a
+   * PRECHARGE, itself no earlier than tRAS after the bank's ACTIVATE and tWR after its last write data.
    */
-  private serveChunk(port: number, local: number, n: number, isWrite: boolean, arrive: Ps): Ps {
+  private serveChunk(port: number, local: number, n: number, isWrite: boolean): void {
+    const io = this.io;
+    const arrive = io[DRAM_CHUNK]!;
     const rowIndex = Math.floor(local * this.invRowBytes);
     const row = Math.floor(rowIndex * this.invBanks);
     const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
     const ready = this.bankReady[b]!;
     let t = arrive > ready ? arrive : ready;
     const tREFI = this.tREFI;
+    const openRow = this.openRow;
     if (tREFI > 0) {
-      // Inside the refresh interval already accounted for on this port: only wait for that refresh to end.
       const last = this.lastRefresh[port]!;
-      const refStart = last * tREFI;
-      if (last > 0 && t >= refStart && t < refStart + tREFI) {
+      let refStart = last * tREFI;
+      let inInterval = last > 0 && t >= refStart && t < refStart + tREFI;
+      if (!inInterval) {
+        // k = floor(t / tREFI) is exact for integers below 2^53 - tREFI.
+        const k = Math.floor(t / tREFI);
+        if (k > 0) {
+          if (k > last) {
+            this.refreshes += k - last;
+            this.lastRefresh[port] = k;
+            // A few banks: an inlined loop beats a call into TypedArray.fill once per tREFI per port.
+            for (let i = port * this.banks, end = i + this.banks; i < end; i++) openRow[i] = -1;
+          }
+          refStart = k * tREFI;
+          inInterval = true;
+        }
+      }
+      if (inInterval) {
         const refreshEnd = refStart + this.tRFC;
         if (t < refreshEnd) t = refreshEnd;
-      } else {
-        t = this.applyRefresh(port, t);
       }
     }
-    let colCmd: number;
-    if (this.openRow[b] === row) {
+    let colCmd = t;
+    if (openRow[b] === row) {
       this.rowHits++;
-      colCmd = t;
     } else {
-      colCmd = this.openRowFor(b, row, t);
+      this.rowMisses++;
+      let act = t;
+      if (openRow[b]! >= 0) {
+        this.rowConflicts++;
+        let pre = t;
+        const rasDone = this.activatedAt[b]! + this.tRAS;
+        if (rasDone > pre) pre = rasDone;
+        const wrDone = this.writeDataEnd[b]! + this.tWR;
+        if (wrDone > pre) pre = wrDone;
+        act = pre + this.tRP;
+      }
+      openRow[b] = row;
+      this.activatedAt[b] = act;
+      colCmd = act + this.tRCD;
     }
     const lat = isWrite ? this.WL : this.CL;
     const dataTime = n === this.interleave ? this.chunkDataPs : Math.ceil(n / this.burstBytes) * this.burstPs;
@@ -265,7 +302,7 @@ export class DramTiming {
     this.bankReady[b] = dataStart - lat + dataTime;
     if (isWrite) this.writeDataEnd[b] = dataEnd;
     this.busyPs[port] = this.busyPs[port]! + dataTime;
-    return dataEnd;
+    io[DRAM_CHUNK] = dataEnd;
   }
 
   /**
@@ -351,47 +388,5 @@ export class DramTiming {
     const il = this.interleave;
     const chunk = Math.floor(addr / il);
     return Math.floor(chunk / this.ports) * il + (addr % il);
-  }
-
-  /** Row miss on bank `b` at time t (closed bank or another row open): opens `row`, returns its column-command time. */
-  private openRowFor(b: number, row: number, t: Ps): Ps {
-    this.rowMisses++;
-    let act = t;
-    if (this.openRow[b]! >= 0) {
-      this.rowConflicts++;
-      let pre = t;
-      const rasDone = this.activatedAt[b]! + this.tRAS;
-      if (rasDone > pre) pre = rasDone;
-      const wrDone = this.writeDataEnd[b]! + this.tWR;
-      if (wrDone > pre) pre = wrDone;
-      act = pre + this.tRP;
-    }
-    this.openRow[b] = row;
-    this.activatedAt[b] = act;
-    return act + this.tRCD;
-  }
-
-  /** Accounts for the all-bank refreshes of `port` up to time t; returns t pushed past a refresh in progress. */
-  private applyRefresh(port: number, t: Ps): Ps {
-    // Fast path: t in the refresh interval already accounted for on this port, [k·tREFI, (k+1)·tREFI)
-    // with k = lastRefresh ≥ 1 — the same k as floor(t / tREFI) (exact for integers below 2^53 - tREFI).
-    const last = this.lastRefresh[port]!;
-    if (last > 0) {
-      const start = last * this.tREFI;
-      if (t >= start && t < start + this.tREFI) {
-        const refreshEnd = start + this.tRFC;
-        return t < refreshEnd ? refreshEnd : t;
-      }
-    }
-    const k = Math.floor(t / this.tREFI);
-    if (k === 0) return t;
-    if (k > last) {
-      // At least one refresh happened since this port was last used: it precharged every bank.
-      this.refreshes += k - last;
-      this.lastRefresh[port] = k;
-      this.openRow.fill(-1, port * this.banks, (port + 1) * this.banks);
-    }
-    const refreshEnd = k * this.tREFI + this.tRFC;
-    return t < refreshEnd ? refreshEnd : t;
   }
 }
