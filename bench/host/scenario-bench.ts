@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario } from '../../devices/scenarios/index.ts';
 
 export interface ScenarioBenchResult {
@@ -8,51 +8,92 @@ export interface ScenarioBenchResult {
   realtimeFactor: number;
   /** The same in a fresh `dmasim run` process, JIT warm-up included, as a user's first run sees it (NaN when no CLI bundle is beside this code). */
   coldRealtimeFactor: number;
-  /** The first run in this process (its code partly warmed by the groups that ran before it). */
+  /** The first run of the process that measured the steady state. */
   firstRunRealtimeFactor: number;
   simulatedSeconds: number;
   /** Median host time of the timed runs, set-up included. */
   hostMs: number;
   runs: number;
+  /** Untimed runs before the timed ones (the first is also reported as firstRunRealtimeFactor). */
+  warmups: number;
   frames: number;
   periods: number;
   seed: number;
+  /** 1 when the runs were timed in a process of their own (the bundled CLI), 0 in this process (from sources). */
+  isolated: number;
+}
+
+interface Timed {
+  times: number[];
+  frames: number;
+  periods: number;
 }
 
 /**
  * Host speed of the default scenario (`camera-audio`, direct strategy, exynos4412) with its frame checker
- * on. Steady state: one untimed warm-up run, then the median of `runs` timed runs, each timed around the
- * whole run (machine set-up included). Cold: a child `dmasim run --json` process reports its own host time.
- * Never asserted in tests.
+ * on. Steady state: the median of `runs` timed runs, each timed around the
+ * whole run (machine set-up included), after `warmups` untimed ones, in a process of their own when the library bundle is beside this
+ * code (so the other benchmark groups' code does not share the JIT's type feedback); cold: a fresh
+ * `dmasim run --json` reports its own host time. Never asserted in tests.
  */
-export function benchScenario(opts: { seconds?: number; seed?: number; runs?: number; cold?: boolean } = {}): ScenarioBenchResult {
+export function benchScenario(opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; cold?: boolean } = {}): ScenarioBenchResult {
   const seconds = opts.seconds ?? 2;
   const seed = opts.seed ?? 1;
-  const runs = opts.runs ?? 3;
-  const times: number[] = [];
-  let frames = 0;
-  let periods = 0;
-  for (let i = 0; i <= runs; i++) {
-    const t0 = performance.now();
-    const r = runScenario('camera-audio', { seconds, seed });
-    times.push(performance.now() - t0);
-    frames = r.frames;
-    periods = r.periods;
-  }
-  const first = times[0]!;
-  const timed = times.slice(1).sort((a, b) => a - b);
+  const runs = opts.runs ?? 5;
+  const warmups = opts.warmups ?? 2;
+  const isolated = timeInChild(seconds, seed, warmups + runs);
+  const t = isolated ?? timeRuns(runScenario, seconds, seed, warmups + runs);
+  const timed = t.times.slice(warmups).sort((a, b) => a - b);
   const hostMs = timed[Math.floor(timed.length / 2)]!;
   return {
     realtimeFactor: seconds / (hostMs / 1000),
     coldRealtimeFactor: opts.cold === false ? NaN : coldFactor(seconds, seed),
-    firstRunRealtimeFactor: seconds / (first / 1000),
+    firstRunRealtimeFactor: seconds / (t.times[0]! / 1000),
     simulatedSeconds: seconds,
     hostMs,
     runs,
-    frames,
-    periods,
+    warmups,
+    frames: t.frames,
+    periods: t.periods,
     seed,
+    isolated: isolated === null ? 0 : 1,
   };
+}
+
+type RunScenario = (name: string, o: { seconds: number; seed: number }) => { frames: number; periods: number };
+
+/** `runs` runs, each timed around the whole run. */
+function timeRuns(run: RunScenario, seconds: number, seed: number, runs: number): Timed {
+  const times: number[] = [];
+  let frames = 0;
+  let periods = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = run('camera-audio', { seconds, seed });
+    times.push(performance.now() - t0);
+    frames = r.frames;
+    periods = r.periods;
+  }
+  return { times, frames, periods };
+}
+
+/** timeRuns in a child process on the library bundle next to this one (dist/index.mjs), or null. */
+function timeInChild(seconds: number, seed: number, runs: number): Timed | null {
+  const lib = fileURLToPath(new URL('./index.mjs', import.meta.url));
+  if (!existsSync(lib) || !import.meta.url.endsWith('.mjs')) return null;
+  const script =
+    `const { runScenario } = await import(${JSON.stringify(pathToFileURL(lib).href)});` +
+    `const times = []; let r;` +
+    `for (let i = 0; i < ${runs}; i++) { const t0 = performance.now(); r = runScenario('camera-audio', { seconds: ${seconds}, seed: ${seed} }); times.push(performance.now() - t0); }` +
+    `process.stdout.write(JSON.stringify({ times, frames: r.frames, periods: r.periods }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return null;
+  try {
+    const t = JSON.parse(r.stdout) as Timed;
+    return Array.isArray(t.times) && t.times.length === runs ? t : null;
+  } catch {
+    return null;
+  }
 }
 
 /** realtimeFactor printed by a fresh `dmasim run --json` (the CLI bundle next to this one), or NaN. */
