@@ -108,20 +108,8 @@ export class Cache {
   /** Slot holding the line of `pa`, or -1. */
   lookup(pa: number): number {
     if (pa >= this.maxAddress || pa < 0) throw new CacheAddressError(`Cache ${this.name}.lookup`, pa, this.maxAddress);
-    const set = ((pa * this.invLine) | 0) & this.setMask;
-    // pa < maxAddress = 2^31 * wayBytes, so the tag is below 2^31 and `| 0` is floor here.
-    const tag = (pa * this.invWay) | 0;
-    const ways = this.ways;
-    const setTags = this.setTags;
-    const first = set * ways;
-    // An invalid way may still hold the same (stale) tag: only a valid match counts, lowest way first.
-    for (let w = 0; w < ways; w++) {
-      if (setTags[first + w] === tag) {
-        const slot = w * this.sets + set;
-        if (this.state[slot]! !== 0) return slot;
-      }
-    }
-    return -1;
+    // pa < maxAddress = 2^31 * wayBytes, so the tag is below 2^31 and `| 0` is floor in tagOf.
+    return this.lookupSetTag(((pa * this.invLine) | 0) & this.setMask, (pa * this.invWay) | 0);
   }
 
   /** Tag of an address below the cache's limit (the caller has checked it, e.g. by a lookup). */
@@ -137,6 +125,7 @@ export class Cache {
     const ways = this.ways;
     const setTags = this.setTags;
     const first = set * ways;
+    // An invalid way may still hold the same (stale) tag: only a valid match counts, lowest way first.
     for (let w = 0; w < ways; w++) {
       if (setTags[first + w] === tag) {
         const slot = w * this.sets + set;

@@ -1,4 +1,5 @@
 import type { Ps } from '../../emulator/kernel/time.ts';
+import { growDense } from '../memory/paged-array.ts';
 
 /** What happened to a line (stored as a byte). */
 export const LineEventKind = {
@@ -100,8 +101,7 @@ export class LineHistory {
     if (page === undefined && create) {
       page = new Float64Array(INDEX_PAGE_LINES);
       if (pageNo < DENSE_INDEX_PAGES) {
-        // Grown by push so the array keeps fast elements.
-        while (this.densePages.length <= pageNo) this.densePages.push(undefined);
+        growDense(this.densePages, pageNo + 1);
         this.densePages[pageNo] = page;
       } else {
         this.farPages.set(pageNo, page);
@@ -202,8 +202,8 @@ export class LineHistory {
     this.farPages.clear();
     this.lastFirstLine = Number.NEGATIVE_INFINITY;
     this.lastPage = new Float64Array(0);
+    // Rings are reused from 0; a query reads only the cells its index entry counts, so no reset is needed.
     this.used = 0;
-    for (const meta of this.metaChunks) meta.fill(0);
   }
 
   private grow(): void {

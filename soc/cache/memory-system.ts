@@ -328,7 +328,7 @@ export class MemorySystem {
     // Most accesses stay in one page: one translation.
     if (len > 0 && pa + len <= first + page) return tlb.access(first);
     let cycles = 0;
-    for (let p = pa - (pa % page); p < pa + len; p += page) cycles += tlb.access(p);
+    for (let p = first; p < pa + len; p += page) cycles += tlb.access(p);
     return cycles;
   }
 

@@ -48,7 +48,7 @@ export class DramTiming {
   /**
    * Time registers of the allocation-free entry `serve` (ps values exceed V8's small integers, so passing
    * them as arguments or results would box each one): the caller writes arrival and step, `serve` writes
-   * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END.
+   * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END (and two private ones for serve's own steps).
    */
   readonly io = new Float64Array(5);
 
@@ -123,11 +123,7 @@ export class DramTiming {
    * returns the time its last data beat completes. Chunks on different ports proceed in parallel.
    */
   service(addr: number, bytes: number, isWrite: boolean, arrive: Ps): Ps {
-    const io = this.io;
-    io[DRAM_ARRIVE] = arrive;
-    io[DRAM_STEP] = 0;
-    this.serve(addr, bytes, isWrite, bytes);
-    return io[DRAM_END]!;
+    return this.serviceBursts(addr, bytes, isWrite, arrive, bytes, 0);
   }
 
   /**

@@ -116,8 +116,6 @@ export class Interconnect implements EventTarget {
   private readonly portXferPs: Float64Array[] = [];
   /** The region the last atomic burst decoded to: consecutive line accesses almost always hit it again. */
   private lastRegion: Region | null = null;
-  /** lastRegion is DRAM (kept beside it: a boolean load beats a string compare per group). */
-  private lastRegionIsDram = false;
   /** Shared data channels: [read, write] free times. */
   private readonly channelFree = new Float64Array(2);
   /**
@@ -264,32 +262,14 @@ export class Interconnect implements EventTarget {
   access(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
     this.checkMaster(master, 'access');
     this.checkRange(addr, len, 'access');
-    const region0 = this.lastRegion;
-    if (
-      region0 !== null &&
-      len <= this.mBurstBytes[master]! &&
-      addr >= region0.base &&
-      addr + len <= region0.base + region0.size &&
-      (addr <= 0x7fffffff ? (addr & (BOUNDARY - 1)) + len <= BOUNDARY : (addr % BOUNDARY) + len <= BOUNDARY)
-    ) {
-      // One burst inside the region last decoded (a CPU line fill or write-back): no burst loop.
-      this.waitAcc = 0;
-      const times = this.times;
-      times[T_NOW] = now;
-      times[T_READY] = now;
-      this.reserve(master, region0, addr, len, isWrite);
-      const end = times[T_END]!;
-      this.addBurstStats(master, len, 1);
-      this.mAtomic[master]! += 1;
-      this.hLatency[master]!.record(end - now);
-      return end;
-    }
     let end = now;
     let a = addr;
     let remaining = len;
     const maxBurst = this.mBurstBytes[master]!;
     let bursts = 0;
     this.waitAcc = 0;
+    this.times[T_NOW] = now;
+    this.times[T_READY] = now;
     while (remaining > 0) {
       // a % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
       const inPage = a <= 0x7fffffff ? a & (BOUNDARY - 1) : a % BOUNDARY;
@@ -308,10 +288,7 @@ export class Interconnect implements EventTarget {
           throw e;
         }
         this.lastRegion = region;
-        this.lastRegionIsDram = region.kind === 'dram';
       }
-      this.times[T_NOW] = now;
-      this.times[T_READY] = now;
       this.reserve(master, region, a, n, isWrite);
       const e = this.times[T_END]!;
       if (e > end) end = e;
@@ -400,16 +377,16 @@ export class Interconnect implements EventTarget {
     let remaining = this.tRemaining[t]!;
     let region = this.lastRegion;
     this.waitAcc = 0;
+    this.times[T_NOW] = now;
+    this.times[T_READY] = ready;
     // A streaming group (whole bursts from a burst-aligned address, all in the DRAM region last decoded)
     // is reserved in one step: its bursts follow each other on the port at a fixed pitch, so the DRAM can
     // take them as one run (DramTiming.serviceBursts). Same reservations, stats and times as burst by burst.
     const runMask = this.mRunMask[m]!;
-    if (k > 1 && runMask >= 0 && region !== null && this.lastRegionIsDram && (addr <= 0x7fffffff ? (addr & runMask) === 0 : addr % maxBurst === 0)) {
+    if (k > 1 && runMask >= 0 && region !== null && region.kind === 'dram' && (addr <= 0x7fffffff ? (addr & runMask) === 0 : addr % maxBurst === 0)) {
       const bursts = Math.min(k, Math.ceil(remaining / maxBurst));
       const groupBytes = Math.min(remaining, bursts * maxBurst);
       if (bursts > 1 && addr >= region.base && addr + groupBytes <= region.base + region.size) {
-        this.times[T_NOW] = now;
-        this.times[T_READY] = ready;
         this.reserveRun(m, addr, groupBytes, bursts, maxBurst, isWrite);
         groupEnd = this.times[T_END]!;
         addr += groupBytes;
@@ -439,10 +416,7 @@ export class Interconnect implements EventTarget {
           break;
         }
         this.lastRegion = region;
-        this.lastRegionIsDram = region.kind === 'dram';
       }
-      this.times[T_NOW] = now;
-      this.times[T_READY] = ready;
       this.reserve(m, region, addr, n, isWrite);
       const end = this.times[T_END]!;
       addr += n;

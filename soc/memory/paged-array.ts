@@ -40,7 +40,7 @@ const EMPTY_BLOCK: undefined[] = Array.from({ length: 4096 }, () => undefined);
  * packed array (fast loads), and a table grown by hundreds of thousands of pages early in a run does not
  * cost an element-by-element loop in not-yet-optimised code.
  */
-function growDense<T>(arr: (T | undefined)[], length: number): void {
+export function growDense<T>(arr: (T | undefined)[], length: number): void {
   while (arr.length + EMPTY_BLOCK.length <= length) arr.push(...EMPTY_BLOCK);
   while (arr.length < length) arr.push(undefined);
 }
