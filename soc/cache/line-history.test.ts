@@ -35,4 +35,22 @@ describe('LineHistory', () => {
     h.record(0, LineEventKind.fill, 1, 0, 5);
     expect(h.query(0)).toEqual([]);
   });
+
+  it('finds lines spread over many index pages, near and far, and forgets them all on clear', () => {
+    const h = new LineHistory(64, 2);
+    // Page numbers from 0 up past the flat table's first length and its limit (2^20 pages of 256 KiB).
+    const addrs = [0, 0x4000_0000, 2 ** 34 + 64, 2 ** 37 - 64, 2 ** 38 + 128, 2 ** 45];
+    for (let round = 0; round < 3; round++) {
+      addrs.forEach((pa, i) => h.record(pa, LineEventKind.fill, 1, i, round * 10 + i));
+    }
+    addrs.forEach((pa, i) => {
+      expect(h.query(pa + 63 - (pa % 64)).map((e) => e.time)).toEqual([10 + i, 20 + i]);
+      expect(h.query(pa + 64)).toEqual([]); // the next line: same index page, no ring
+    });
+    h.clear();
+    addrs.forEach((pa) => expect(h.query(pa)).toEqual([]));
+    h.record(addrs[2]!, LineEventKind.clean, 2, 0, 99);
+    expect(h.query(addrs[2]!)).toEqual([{ kind: 'clean', level: 2, agent: 0, time: 99 }]);
+    expect(h.query(addrs[1]!)).toEqual([]);
+  });
 });

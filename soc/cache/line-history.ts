@@ -1,5 +1,4 @@
 import type { Ps } from '../../emulator/kernel/time.ts';
-import { growDense } from '../memory/paged-array.ts';
 
 /** What happened to a line (stored as a byte). */
 export const LineEventKind = {
@@ -21,8 +20,13 @@ for (const [k, v] of Object.entries(LineEventKind)) KIND_NAMES[v] = k as LineEve
 /** Lines per direct-mapped index page (4096 lines of 64 bytes: 256 KiB of address space, 16 KiB of index). */
 const INDEX_PAGE_LINES = 4096;
 
-/** Index pages below this page number live in a dense array (2^20 pages: 2^38 bytes of 64-byte lines); above, in a Map. */
+/**
+ * Index pages below this page number are found through a flat Int32Array (grown by doubling, 4 MiB at
+ * most; 2^20 pages: 2^38 bytes of 64-byte lines); above, in a Map, so sparse far lines stay cheap.
+ */
 const DENSE_INDEX_PAGES = 1 << 20;
+/** First length of that flat table (16 KiB: 2^30 bytes of 64-byte lines). */
+const INITIAL_DENSE_SLOTS = 4096;
 
 /**
  * An index entry is (ring + 1) * ENTRY_RING + count << 8 + head (0: the line has no ring yet), exact in a
@@ -51,7 +55,7 @@ export interface LineEvent {
  * A small ring of recent events per cache line, so the checker can ask "was this line speculatively
  * filled before the device wrote it?" after the fact. Lines get a ring on their first event; rings
  * live in pooled typed arrays. A line finds its ring through a direct-mapped index page (one Int32 per
- * line, for a block of INDEX_PAGE_LINES lines), found in a dense array by page number.
+ * line, for a block of INDEX_PAGE_LINES lines), found by page number.
  *
  * The pools are megabytes and mostly cold in the host's caches, so: a ring's head and count live in the
  * line's index entry, its packed kind/level/agent (`metaChunks`) and times (`timeChunks`) are each one
@@ -64,8 +68,10 @@ export class LineHistory {
   readonly depth: number;
   readonly lineBytes: number;
   enabled = true;
-  // Index pages: page number → each line's entry (ring, count and head, see ENTRY_RING; 0: no ring yet).
-  private readonly densePages: (Float64Array | undefined)[] = [];
+  // Index pages: each line's entry (ring, count and head, see ENTRY_RING; 0: no ring yet), in order made.
+  private readonly indexPages: Float64Array[] = [];
+  // Page number → position in indexPages + 1 (0: no page yet), for page numbers below its length.
+  private densePageSlots = new Int32Array(0);
   private readonly farPages = new Map<number, Float64Array>();
   // The last index page used and the first line it covers (-Infinity: none yet, every line misses it).
   private lastFirstLine = Number.NEGATIVE_INFINITY;
@@ -97,17 +103,32 @@ export class LineHistory {
 
   /** The index page of page number `pageNo`, made if `create` (else undefined when it does not exist). */
   private indexPage(pageNo: number, create: boolean): Float64Array | undefined {
-    let page = pageNo < DENSE_INDEX_PAGES ? this.densePages[pageNo] : this.farPages.get(pageNo);
-    if (page === undefined && create) {
-      page = new Float64Array(INDEX_PAGE_LINES);
-      if (pageNo < DENSE_INDEX_PAGES) {
-        growDense(this.densePages, pageNo + 1);
-        this.densePages[pageNo] = page;
-      } else {
-        this.farPages.set(pageNo, page);
+    if (pageNo >= DENSE_INDEX_PAGES) {
+      let far = this.farPages.get(pageNo);
+      if (far === undefined && create) {
+        far = new Float64Array(INDEX_PAGE_LINES);
+        this.farPages.set(pageNo, far);
       }
+      return far;
     }
+    const slots = this.densePageSlots;
+    const slot = pageNo < slots.length ? slots[pageNo]! : 0;
+    if (slot !== 0) return this.indexPages[slot - 1];
+    if (!create) return undefined;
+    const page = new Float64Array(INDEX_PAGE_LINES);
+    this.indexPages.push(page);
+    if (pageNo >= slots.length) this.growDenseSlots(pageNo);
+    this.densePageSlots[pageNo] = this.indexPages.length;
     return page;
+  }
+
+  /** Doubles the flat page table until it covers `pageNo` (a copy, rare: a few times per run at most). */
+  private growDenseSlots(pageNo: number): void {
+    let length = Math.max(this.densePageSlots.length, INITIAL_DENSE_SLOTS);
+    while (length <= pageNo) length *= 2;
+    const grown = new Int32Array(Math.min(length, DENSE_INDEX_PAGES));
+    grown.set(this.densePageSlots);
+    this.densePageSlots = grown;
   }
 
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
@@ -198,7 +219,8 @@ export class LineHistory {
 
   clear(): void {
     this.logged = 0;
-    this.densePages.length = 0;
+    this.indexPages.length = 0;
+    this.densePageSlots.fill(0);
     this.farPages.clear();
     this.lastFirstLine = Number.NEGATIVE_INFINITY;
     this.lastPage = new Float64Array(0);

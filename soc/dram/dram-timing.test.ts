@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
 import { DramTiming } from './dram-timing.ts';
 import { lpddr2_800_2x32, DramConfigError } from './dram-timing-config.ts';
@@ -121,47 +121,62 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
     );
   });
   it('serves a run of bursts exactly as one request per burst, whatever the stream, gaps and contention', () => {
-    // Each case mixes streaming runs (the closed form's territory: row hits, refresh edges, row ends) with
-    // single requests of another master in between; twin DRAMs must agree on every time and statistic.
-    const step = fc.record({
-      run: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(true), fc.boolean()),
-      off: fc.nat(4 * MiB),
-      jump: fc.oneof(fc.constant(0), fc.constant(0), fc.nat(65_536)),
-      align: fc.constantFrom(1, 32, 128, 128, 128),
-      bursts: fc.integer({ min: 1, max: 8 }),
-      burstBytes: fc.constantFrom(32, 64, 128, 128, 96),
-      tail: fc.constantFrom(0, 0, 32, 64, 5),
-      pitch: fc.constantFrom(0, 5_000, 10_000, 20_000, 40_000, 80_000),
-      write: fc.boolean(),
-      gap: fc.oneof(fc.nat(400_000), fc.nat(400_000), fc.nat(5_000_000)),
-    });
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 200 }), (steps) => {
-        const runs = new DramTiming(lpddr2_800_2x32);
-        const perBurst = new DramTiming(lpddr2_800_2x32);
-        let t = 0;
-        let streamAddr = BASE;
-        for (const s of steps) {
-          t += s.gap;
-          if (!s.run) {
-            const a = BASE + s.off;
-            expect(runs.service(a, 32, s.write, t)).toBe(perBurst.service(a, 32, s.write, t));
-            continue;
-          }
-          streamAddr = Math.floor((streamAddr + s.jump) / s.align) * s.align;
-          const bytes = Math.max(1, s.bursts * s.burstBytes - (s.tail % s.burstBytes));
-          const got = runs.serviceBursts(streamAddr, bytes, s.write, t, s.burstBytes, s.pitch);
-          let want = t;
-          for (let off = 0, i = 0; off < bytes; off += s.burstBytes, i++) {
-            want = Math.max(want, perBurst.service(streamAddr + off, Math.min(s.burstBytes, bytes - off), s.write, t + i * s.pitch));
-          }
-          expect(got).toBe(want);
-          streamAddr += bytes;
-        }
-        expect(runs.report(t)).toEqual(perBurst.report(t));
+      fc.property(fc.array(streamStep(lpddr2_800_2x32), { minLength: 1, maxLength: 200 }), (steps) => {
+        expectRunsMatchBursts(lpddr2_800_2x32, steps);
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('serves runs exactly across refreshes, closed banks and row ends, for other geometries too', () => {
+    // Short refresh intervals and arrivals placed around k·tREFI put refreshes inside runs and runs just
+    // after a refresh (rows closed, the port blocked for tRFC); small rows and few banks put row ends and
+    // conflicts inside runs; arrivals sometimes go back in time (another master's earlier request).
+    const geometry = fc.record({
+      tREFIns: fc.constantFrom(3900, 700, 400),
+      rowBytes: fc.constantFrom(4096, 256, 128),
+      banks: fc.constantFrom(8, 2, 1),
+      ports: fc.constantFrom(2, 1, 4),
+      portInterleaveBytes: fc.constantFrom(32, 32, 64),
+    });
+    fc.assert(
+      fc.property(
+        geometry.chain((g) => {
+          const config: DramTimingConfig = {
+            ...lpddr2_800_2x32, name: 'property', tREFI: { ns: g.tREFIns }, rowBytes: g.rowBytes, banks: g.banks,
+            ports: g.ports, portInterleaveBytes: g.portInterleaveBytes,
+          };
+          return fc.tuple(fc.constant(config), fc.array(streamStep(config), { minLength: 1, maxLength: 120 }));
+        }),
+        ([config, steps]) => {
+          expectRunsMatchBursts(config, steps);
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+
+  it('serves chunk by chunk only the bursts that open a row or take a refresh', () => {
+    // Per port, 2 chunks per 128-byte burst, bursts every 80 ns. Run 1 (after the refresh at 3.9 us) finds
+    // its rows closed: burst 0 opens them chunk by chunk, bursts 1..3 go in closed form. Run 2 straddles the
+    // refresh at 7.8 us: bursts 0..1 command before it, burst 2 takes it chunk by chunk (rows closed, port
+    // blocked), burst 3 finds its row open again and goes in closed form.
+    const serveChunk = vi.spyOn(DramTiming.prototype as unknown as { serveChunk: () => void }, 'serveChunk');
+    const runs = new DramTiming(lpddr2_800_2x32);
+    const ends = [runs.serviceBursts(BASE, 512, true, 4_200_000, 128, 80_000)];
+    expect(serveChunk).toHaveBeenCalledTimes(4);
+    ends.push(runs.serviceBursts(BASE + 512, 512, true, 7_650_000, 128, 80_000));
+    expect(serveChunk).toHaveBeenCalledTimes(8);
+    serveChunk.mockRestore();
+    const perBurst = new DramTiming(lpddr2_800_2x32);
+    for (const [r, t0] of [[0, 4_200_000], [1, 7_650_000]] as const) {
+      let want = 0;
+      for (let i = 0; i < 4; i++) want = Math.max(want, perBurst.service(BASE + r * 512 + i * 128, 128, true, t0 + i * 80_000));
+      expect(ends[r]).toBe(want);
+    }
+    expect(runs.refreshes).toBe(4);
+    expect(runs.report(8_000_000)).toEqual(perBurst.report(8_000_000));
   });
 
   it('takes a streaming run in closed form only when it is exact (same result across a refresh)', () => {
@@ -177,3 +192,66 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
     expect(runs.report(12_000_000)).toEqual(perBurst.report(12_000_000));
   });
 });
+
+interface StreamStep {
+  run: boolean; off: number; jump: number; align: number; bursts: number; burstBytes: number; tail: number;
+  pitch: number; write: boolean; gap: number; toRefresh: boolean; nearRefreshPs: number; back: number;
+}
+
+/** One step of a mixed workload: a streaming run of bursts, or a single 32-byte request of another master. */
+function streamStep(config: DramTimingConfig): fc.Arbitrary<StreamStep> {
+  return fc.record({
+    run: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(true), fc.boolean()),
+    off: fc.nat(4 * MiB),
+    jump: fc.oneof(fc.constant(0), fc.constant(0), fc.nat(65_536)),
+    align: fc.constantFrom(1, 32, 128, 128, 128),
+    bursts: fc.integer({ min: 1, max: 8 }),
+    burstBytes: fc.constantFrom(32, 64, 128, 128, 96, 256),
+    tail: fc.constantFrom(0, 0, 32, 64, 5),
+    pitch: fc.constantFrom(0, 5_000, 10_000, 20_000, 40_000, 80_000),
+    write: fc.boolean(),
+    gap: fc.oneof(fc.nat(400_000), fc.nat(400_000), fc.nat(5_000_000)),
+    // Jump to just before or after the next refresh (within a few bursts of it), often exactly onto it or a
+    // whole number of chunk times or half clocks away, so that commands fall exactly on the boundary.
+    toRefresh: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)),
+    nearRefreshPs: fc.oneof(
+      fc.integer({ min: -Math.min(300_000, 'ns' in config.tREFI ? config.tREFI.ns * 1000 : 0), max: 300_000 }),
+      fc.constant(0),
+      fc.integer({ min: -8, max: 2 }).map((i) => i * 10_000),
+      fc.integer({ min: -40, max: 40 }).map((i) => i * 1_250),
+    ),
+    back: fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.constant(0), fc.nat(300_000)),
+  });
+}
+
+/**
+ * Twin DRAMs, one served by runs (serviceBursts), one by one request per burst: every end time and, at the
+ * end, every statistic must agree.
+ */
+function expectRunsMatchBursts(config: DramTimingConfig, steps: readonly StreamStep[]): void {
+  const runs = new DramTiming(config);
+  const perBurst = new DramTiming(config);
+  const tREFI = 'ns' in config.tREFI ? config.tREFI.ns * 1000 : 0;
+  let t = 0;
+  let streamAddr = BASE;
+  for (const s of steps) {
+    t += s.gap;
+    if (s.toRefresh && tREFI > 0) t = Math.max(0, (Math.floor(t / tREFI) + 1) * tREFI + s.nearRefreshPs);
+    const at = Math.max(0, t - s.back);
+    if (!s.run) {
+      const a = BASE + s.off;
+      expect(runs.service(a, 32, s.write, at)).toBe(perBurst.service(a, 32, s.write, at));
+      continue;
+    }
+    streamAddr = Math.floor((streamAddr + s.jump) / s.align) * s.align;
+    const bytes = Math.max(1, s.bursts * s.burstBytes - (s.tail % s.burstBytes));
+    const got = runs.serviceBursts(streamAddr, bytes, s.write, at, s.burstBytes, s.pitch);
+    let want = at;
+    for (let off = 0, i = 0; off < bytes; off += s.burstBytes, i++) {
+      want = Math.max(want, perBurst.service(streamAddr + off, Math.min(s.burstBytes, bytes - off), s.write, at + i * s.pitch));
+    }
+    expect(got).toBe(want);
+    streamAddr += bytes;
+  }
+  expect(runs.report(t)).toEqual(perBurst.report(t));
+}

@@ -8,6 +8,7 @@ export const DRAM_STEP = 1;
 export const DRAM_END = 2;
 const DRAM_SHARE_END = 3;
 const DRAM_CHUNK = 4;
+const DRAM_RANGE_END = 5;
 
 /**
  * DRAM timing by reservation: no events, just "free at" times. Each port has a data bus free time;
@@ -26,6 +27,10 @@ const DRAM_CHUNK = 4;
  * its rows; it is found analytically from the request time, not scheduled. Simplifications: a refresh
  * that would fall inside an already reserved data transfer is taken as postponed (controllers do
  * postpone), tRRD/tFAW/tWTR/tRTP are not modelled, and requests reserve in the order they are made.
+ * Streaming runs (serviceBursts): a port's share is reserved in closed form over each range of bursts
+ * that are all row hits within one refresh interval (closedFormBursts), and chunk by chunk only for the
+ * bursts that open a row, take a refresh or cross a row end — with the same reservations, statistics
+ * and times as one chunk at a time.
  */
 export class DramTiming {
   readonly config: DramTimingConfig;
@@ -48,9 +53,9 @@ export class DramTiming {
   /**
    * Time registers of the allocation-free entry `serve` (ps values exceed V8's small integers, so passing
    * them as arguments or results would box each one): the caller writes arrival and step, `serve` writes
-   * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END (and two private ones for serve's own steps).
+   * the end. Indexes: DRAM_ARRIVE, DRAM_STEP, DRAM_END (and three private ones for serve's own steps).
    */
-  readonly io = new Float64Array(5);
+  readonly io = new Float64Array(6);
 
   private readonly ports: number;
   private readonly banks: number;
@@ -155,31 +160,32 @@ export class DramTiming {
     // `| 0`: small non-negative integers, so the typed-array indexes below are int32, not doubles.
     const firstPort = (firstChunk - firstInPort * ports) | 0;
     let end = arrive;
+    // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
+    const chunkAligned = firstChunk * il === addr;
+    const chunksPerBurst = burstBytes * invIl;
+    if (bytes > burstBytes && (!chunkAligned || Math.floor(chunksPerBurst) !== chunksPerBurst)) {
+      // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts, or several bursts):
+      // burst by burst.
+      for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
+        io[DRAM_ARRIVE] = a;
+        io[DRAM_STEP] = 0;
+        const n = Math.min(burstBytes, bytes - off);
+        this.serve(addr + off, n, isWrite, n);
+        if (io[DRAM_END]! > end) end = io[DRAM_END]!;
+      }
+      io[DRAM_END] = end;
+      return;
+    }
     if (lastChunk === firstChunk) {
       // One chunk (a CPU line, a peripheral word): one port, one bank.
       io[DRAM_CHUNK] = arrive;
       this.serveChunk(firstPort, firstInPort * il + (addr - firstChunk * il), bytes, isWrite);
       end = io[DRAM_CHUNK]!;
     } else {
-      // Alignment tests by exact power-of-two reciprocals (no float modulo on the hot path).
-      const chunkAligned = firstChunk * il === addr;
-      const chunksPerBurst = burstBytes * invIl;
-      if (bytes > burstBytes && (!chunkAligned || Math.floor(chunksPerBurst) !== chunksPerBurst)) {
-        // Chunk and burst boundaries disagree (a chunk would hold parts of two bursts): burst by burst.
-        for (let off = 0, a = arrive; off < bytes; off += burstBytes, a += stepPs) {
-          io[DRAM_ARRIVE] = a;
-          io[DRAM_STEP] = 0;
-          const n = Math.min(burstBytes, bytes - off);
-          this.serve(addr + off, n, isWrite, n);
-          if (io[DRAM_END]! > end) end = io[DRAM_END]!;
-        }
-        io[DRAM_END] = end;
-        return;
-      }
       // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
-      // the run may then be served in closed form (streamShare).
+      // the run is a run of bursts of its own (serveShare), where ranges of bursts may go in closed form.
       const k = chunksPerBurst * this.invPorts;
-      const uniform = stepPs > 0 && chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
+      const uniform = chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
       // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
       // taken together, in address order.
       for (let j = 0; j < ports; j++) {
@@ -192,29 +198,17 @@ export class DramTiming {
           chunkInPort++;
         }
         const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
-        if (uniform && this.streamShare(port, chunkInPort * il, nChunks, k, isWrite)) {
+        if (uniform) {
+          this.serveShare(port, chunkInPort * il, nChunks, k, isWrite);
           if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
           continue;
         }
-        // With a uniform run the port's m-th chunk belongs to burst floor(m / k), counted without a division.
-        let burst = 0;
-        let inBurst = 0;
         for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
           const chunkBase = c * il;
           const lo = c === firstChunk ? addr : chunkBase;
           const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
-          // The chunk's burst arrives stepPs after the previous burst (whole chunks per burst when stepPs > 0).
-          let chunkArrive = arrive;
-          if (uniform) {
-            chunkArrive = arrive + burst * stepPs;
-            if (++inBurst === k) {
-              inBurst = 0;
-              burst++;
-            }
-          } else if (stepPs !== 0) {
-            chunkArrive = arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
-          }
-          io[DRAM_CHUNK] = chunkArrive;
+          // The chunk's burst arrives stepPs after the previous burst.
+          io[DRAM_CHUNK] = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
           this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite);
           if (io[DRAM_CHUNK]! > end) end = io[DRAM_CHUNK]!;
         }
@@ -302,46 +296,109 @@ export class DramTiming {
   }
 
   /**
-   * Closed form of one port's share of a streaming run — `nChunks` whole chunks from port-local `local`,
-   * k per burst, burst i arriving at arrive + i·stepPs — when it is exact: one row, already open; the
-   * bank and the port's bus free when the first burst arrives; each burst's chunks done before the next
-   * arrives; no refresh due. Then burst i's chunks take the bus back to back from A_i + latency. Arrival
-   * and step come from `io`; the share's data end goes to io[DRAM_SHARE_END]. False (nothing reserved)
-   * when a condition fails.
+   * One port's share of a uniform streaming run: `nChunks` whole chunks from port-local `local`, k per
+   * burst, burst i arriving at io[DRAM_ARRIVE] + i·io[DRAM_STEP]. Ranges of bursts go in closed form
+   * (closedFormBursts) as far as that is exact; a burst where it is not (a row to open, a refresh to take, a
+   * row boundary inside the burst) goes chunk by chunk, and the closed form is tried again on the bursts
+   * after it. The share's data end goes to io[DRAM_SHARE_END].
    */
-  private streamShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean): boolean {
-    const last = this.lastRefresh[port]!;
-    if (last <= 0) return false;
+  private serveShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean): void {
+    const io = this.io;
+    const il = this.interleave;
+    const bursts = Math.ceil(nChunks / k);
+    let end = io[DRAM_ARRIVE]!;
+    let burst = 0;
+    while (burst < bursts) {
+      const served = this.closedFormBursts(port, local + burst * k * il, burst, nChunks, k, isWrite);
+      if (served > 0) {
+        burst += served;
+        if (io[DRAM_RANGE_END]! > end) end = io[DRAM_RANGE_END]!;
+        continue;
+      }
+      const chunkArrive = io[DRAM_ARRIVE]! + burst * io[DRAM_STEP]!;
+      for (let m = burst * k, mEnd = Math.min(nChunks, m + k); m < mEnd; m++) {
+        io[DRAM_CHUNK] = chunkArrive;
+        this.serveChunk(port, local + m * il, il, isWrite);
+        if (io[DRAM_CHUNK]! > end) end = io[DRAM_CHUNK]!;
+      }
+      burst++;
+    }
+    io[DRAM_SHARE_END] = end;
+  }
+
+  /**
+   * Closed form for the bursts of a share from burst `first` on (its chunks from port-local `local`), as
+   * many as it is exact for; returns how many it served (0: none, nothing reserved), their data end in
+   * io[DRAM_RANGE_END]. Exact while the bursts stay in one row that is already open and no refresh falls
+   * due. Then every chunk is a row hit, the bank and the port's bus are free again exactly when the previous
+   * chunk's data ends (bankReady = dataEnd − latency), and the first chunk starts its data at
+   * S = max(bus free, command time + latency). Each burst's chunks take the bus back to back from
+   * max(its arrival + latency, previous burst's end), which unrolls to: burst i ends at
+   *   E_i = max(S + n_i·chunk, A_i + latency + k_i·chunk)
+   * (n_i chunks from the first to the end of burst i, k_i in burst i; the other arrivals A_j add
+   * j·(step − k·chunk), linear in j, so only the first and the last can give the maximum). A chunk's
+   * command time is its data start minus the latency, so the last chunk of burst i commands at
+   * E_i − chunk − latency: bursts qualify while that stays inside the current refresh interval.
+   */
+  private closedFormBursts(port: number, local: number, first: number, nChunks: number, k: number, isWrite: boolean): number {
     const rowIndex = Math.floor(local * this.invRowBytes);
-    if (Math.floor((local + (nChunks - 1) * this.interleave) * this.invRowBytes) !== rowIndex) return false;
-    const arrive = this.io[DRAM_ARRIVE]!;
-    const stepPs = this.io[DRAM_STEP]!;
     const row = Math.floor(rowIndex * this.invBanks);
     const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
+    if (this.openRow[b] !== row) return 0;
+    // The bursts wholly in this row: all the rest of the share, or the whole bursts before the row ends.
+    const chunksLeft = nChunks - first * k;
+    const chunksInRow = ((rowIndex + 1) * this.rowBytes - local) * this.invInterleave;
+    let count = Math.ceil(chunksLeft / k);
+    let kLast = chunksLeft - (count - 1) * k;
+    if (chunksInRow < chunksLeft) {
+      count = Math.floor(chunksInRow / k);
+      kLast = k;
+      if (count === 0) return 0;
+    }
+    const io = this.io;
+    const stepPs = io[DRAM_STEP]!;
+    const arrive = io[DRAM_ARRIVE]! + first * stepPs;
+    // The first chunk's command time and the refresh interval it falls in (as serveChunk finds them).
+    const ready = this.bankReady[b]!;
+    let t = arrive > ready ? arrive : ready;
+    let intervalEnd = Infinity;
+    const tREFI = this.tREFI;
+    if (tREFI > 0) {
+      const last = this.lastRefresh[port]!;
+      const refStart = last * tREFI;
+      intervalEnd = refStart + tREFI;
+      // A refresh due first, or a command before the interval already accounted for: serveChunk's cases.
+      if (t >= intervalEnd || (last > 0 && t < refStart)) return 0;
+      const blockEnd = last > 0 ? refStart + this.tRFC : 0;
+      if (t < blockEnd) t = blockEnd;
+    }
     const lat = isWrite ? this.WL : this.CL;
     const chunkPs = this.chunkDataPs;
-    const bursts = Math.ceil(nChunks / k);
-    const kLast = nChunks - (bursts - 1) * k;
-    const aLast = arrive + (bursts - 1) * stepPs;
-    const refStart = last * this.tREFI;
-    if (
-      this.openRow[b] !== row ||
-      this.bankReady[b]! > arrive ||
-      this.portFree[port]! > arrive + lat ||
-      (bursts > 1 && k * chunkPs > stepPs) ||
-      arrive < refStart + this.tRFC ||
-      aLast + (kLast - 1) * chunkPs >= refStart + this.tREFI
-    ) {
-      return false;
+    const pf = this.portFree[port]!;
+    const dataStart = t + lat > pf ? t + lat : pf;
+    let chunks = (count - 1) * k + kLast;
+    let lastArrive = arrive + (count - 1) * stepPs;
+    let dataEnd = Math.max(dataStart + chunks * chunkPs, lastArrive + lat + kLast * chunkPs);
+    if (dataEnd - chunkPs - lat >= intervalEnd) {
+      // The refresh falls due inside the range: keep the whole bursts i whose last chunk commands before
+      // it, i.e. both terms of E_i − chunk − latency < intervalEnd (each bound on i is linear). The last
+      // burst fails, so those kept are whole ones.
+      const byBus = Math.ceil((intervalEnd - dataStart + chunkPs + lat) / (k * chunkPs)) - 1;
+      const arrivalRoom = intervalEnd - arrive - (k - 1) * chunkPs;
+      const byArrival = stepPs > 0 ? Math.ceil(arrivalRoom / stepPs) : arrivalRoom > 0 ? count : 0;
+      count = Math.min(byBus, byArrival, count - 1);
+      if (count <= 0) return 0;
+      chunks = count * k;
+      lastArrive = arrive + (count - 1) * stepPs;
+      dataEnd = Math.max(dataStart + chunks * chunkPs, lastArrive + lat + k * chunkPs);
     }
-    const dataEnd = aLast + lat + kLast * chunkPs;
     this.bankReady[b] = dataEnd - lat;
     if (isWrite) this.writeDataEnd[b] = dataEnd;
     this.portFree[port] = dataEnd;
-    this.busyPs[port] = this.busyPs[port]! + nChunks * chunkPs;
-    this.rowHits += nChunks;
-    this.io[DRAM_SHARE_END] = dataEnd;
-    return true;
+    this.busyPs[port] = this.busyPs[port]! + chunks * chunkPs;
+    this.rowHits += chunks;
+    io[DRAM_RANGE_END] = dataEnd;
+    return count;
   }
 
   /** Port that serves `addr`. */

@@ -219,3 +219,74 @@ describe('PagedArray word reads (line refills)', () => {
     expect(Array.from(new Uint32Array(words.buffer, 16, 4))).toEqual([1, 2, 3, 0x80000000]);
   });
 });
+
+describe('PagedArray page lookup', () => {
+  it('keeps pages of a huge store apart near its base and far above the flat index, all page kinds included', () => {
+    const P = 4096;
+    const size = 2 ** 52; // 2^40 pages: most of them beyond the flat index, found through the sparse one
+    const before = process.memoryUsage().arrayBuffers;
+    const a = new PagedArray((n) => new Uint32Array(n), BASE, size, 'versions', P);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20); // no table sized by the store
+    const far = BASE + size - 3 * P; // three pages below the top
+    const near = BASE + 5 * P;
+    a.write(far + 10, Uint32Array.of(1, 2, 3), 0, 3);
+    a.fill(far + P, P, 0x8000_0001); // uniform far page
+    a.write(near + 10, Uint32Array.of(7, 8, 9), 0, 3);
+    const dst = new Uint32Array(4);
+    a.read(far + 9, dst, 0, 4);
+    expect(Array.from(dst)).toEqual([0, 1, 2, 3]);
+    a.read(near + 9, dst, 0, 4);
+    expect(Array.from(dst)).toEqual([0, 7, 8, 9]);
+    expect(a.uniformValue(far + P, P)).toBe(0x8000_0001);
+    expect(a.uniformValue(far + 2 * P, P)).toBe(0); // untouched far page
+    expect(a.uniformValue(BASE + 2 ** 40, 2 * P)).toBe(0);
+    const words = new Int32Array(4);
+    expect(a.readWords(far + P + 64, words, 0, 4)).toBe(true);
+    expect(Array.from(new Uint32Array(words.buffer))).toEqual([0x8000_0001, 0x8000_0001, 0x8000_0001, 0x8000_0001]);
+    expect(a.readWords(far + 8, words, 0, 4)).toBe(true);
+    expect(Array.from(words)).toEqual([0, 0, 1, 2]);
+    expect(a.residentPages()).toBe(2);
+  });
+
+  it('gives a reused page array its own word view: word reads follow the page that now owns it', () => {
+    const P = 64;
+    const a = new PagedArray((n) => new Uint8Array(n), BASE, 8 * P, 'dram', P);
+    a.write(BASE + 4, Uint8Array.of(1, 2, 3, 4), 0, 4); // page 0 materialised
+    a.fill(BASE, P, 0x11); // page 0 uniform again: its array is kept as a spare
+    a.fill(BASE + 6 * P, P, 0x22); // page 6 uniform
+    a.write(BASE + 6 * P + 8, Uint8Array.of(5, 6, 7, 8), 0, 4); // page 6 materialised from the spare
+    expect(a.residentPages()).toBe(1);
+    const words = new Int32Array(4);
+    const bytes = new Uint8Array(words.buffer);
+    expect(a.readWords(BASE + 6 * P, words, 0, 4)).toBe(true);
+    expect(Array.from(bytes)).toEqual([0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 5, 6, 7, 8, 0x22, 0x22, 0x22, 0x22]);
+    expect(a.readWords(BASE, words, 0, 4)).toBe(true);
+    expect(Array.from(bytes).every((b) => b === 0x11)).toBe(true);
+    const zeros = new Uint8Array(P).fill(9);
+    a.read(BASE + 3 * P, zeros, 0, P); // untouched pages still read as zeros
+    expect(zeros.every((b) => b === 0)).toBe(true);
+  });
+
+  it('matches a flat model when pages turn uniform and back many times (spare reuse across pages)', () => {
+    const P = 16;
+    const pages = 12;
+    fc.assert(
+      fc.property(fc.array(fc.record({ page: fc.nat(pages - 1), whole: fc.boolean(), v: fc.nat(5) }), { maxLength: 60 }), (ops) => {
+        const a = new PagedArray((n) => new Uint32Array(n), BASE, pages * P, 'versions', P);
+        const model = new Uint32Array(pages * P);
+        for (const o of ops) {
+          const at = o.page * P + (o.whole ? 0 : 3);
+          const len = o.whole ? P : 5;
+          a.fill(BASE + at, len, o.v);
+          model.fill(o.v, at, at + len);
+        }
+        const words = new Int32Array(P);
+        for (let p = 0; p < pages; p++) {
+          expect(a.readWords(BASE + p * P, words, 0, P)).toBe(true);
+          expect(Array.from(new Uint32Array(words.buffer))).toEqual(Array.from(model.subarray(p * P, (p + 1) * P)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

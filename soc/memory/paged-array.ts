@@ -19,8 +19,14 @@ export const VERSION_PAGE_ELEMENTS = 4 * 1024;
 const SMALL_COPY = 64;
 /** Arrays of pages that became uniform again are kept (up to this many) for the next materialisation. */
 const MAX_SPARE_PAGES = 8;
-/** Page tables grow densely up to this many pages past their end in one step. */
-const DENSE_GROWTH_LIMIT = 1 << 18;
+/**
+ * Page numbers below this find their page through a flat Int32Array index (4 MiB at most, zero-filled
+ * by calloc so untouched parts cost no host memory); pages above it (a hostile store of many GiB) are
+ * looked up in a Map, so sparse use of a huge store stays bounded.
+ */
+const DENSE_INDEX_PAGES = 1 << 20;
+/** Initial length of the uniform-value table per slot (doubled as more pages are touched). */
+const INITIAL_SLOTS = 64;
 
 /** An access outside a store's own address range (a wiring bug: the address map should have caught it). */
 export class MemoryRangeError extends RangeError {
@@ -32,34 +38,29 @@ export class MemoryRangeError extends RangeError {
 
 type Elements = Uint8Array | Uint32Array;
 
-/** Empty slots appended a block at a time by growDense. */
-const EMPTY_BLOCK: undefined[] = Array.from({ length: 4096 }, () => undefined);
-
 /**
- * Appends `undefined` until `arr` has `length` elements, a block per native push: the table stays a
- * packed array (fast loads), and a table grown by hundreds of thousands of pages early in a run does not
- * cost an element-by-element loop in not-yet-optimised code.
- */
-export function growDense<T>(arr: (T | undefined)[], length: number): void {
-  while (arr.length + EMPTY_BLOCK.length <= length) arr.push(...EMPTY_BLOCK);
-  while (arr.length < length) arr.push(undefined);
-}
-
-/**
- * One element per address; `A` is Uint8Array for data, Uint32Array for versions. Pages are held as
- * `undefined` (never touched: all zeros), a number (uniform: every element holds it) or an array.
+ * One element per address; `A` is Uint8Array for data, Uint32Array for versions. A touched page owns a
+ * slot: the slot's array when materialised, else (null) the value every element holds. Slot 0 stands for
+ * every untouched page: no array, value 0, so readers need no separate case for it.
  */
 export class PagedArray<A extends Elements> {
   readonly name: string;
   readonly base: number;
   readonly size: number;
   readonly pageElements: number;
-  // Indexed by page number relative to base; grown densely (push) so V8 keeps fast elements.
-  private readonly pages: (A | number | undefined)[] = [];
-  // 32-bit views of the materialised pages (same index), for readWords; undefined for other pages.
-  private readonly pageWords: (Int32Array | undefined)[] = [];
-  // Arrays released by pages that became uniform, reused before allocating.
+  // Page number (relative to base) → slot, 0 for untouched pages; for page numbers below its length.
+  private readonly denseIndex: Int32Array;
+  // Page number → slot for pages at or above denseIndex.length.
+  private readonly farIndex = new Map<number, number>();
+  // Per slot: the materialised array (null: uniform), its 32-bit view for readWords (null when not whole
+  // words or uniform), and the uniform value (meaningful while the array is null). Slot 0: untouched.
+  private readonly slotArrays: (A | null)[] = [null];
+  private readonly slotWords: (Int32Array | null)[] = [null];
+  private slotValues = new Uint32Array(INITIAL_SLOTS);
+  private slots = 1;
+  // Arrays (and their word views) released by pages that became uniform, reused before allocating.
   private readonly spare: A[] = [];
+  private readonly spareWords: (Int32Array | null)[] = [];
   // Elements per 32-bit word (4 for bytes, 1 for 32-bit versions); 0 when pages are not whole words.
   private readonly elementsPerWord: number;
   // Converts a fill value to what an element of A stores (0x1ff → 0xff in a Uint8Array, -1 → 2^32-1 ...).
@@ -81,6 +82,7 @@ export class PagedArray<A extends Elements> {
     this.base = base;
     this.size = size;
     this.pageElements = pageElements;
+    this.denseIndex = new Int32Array(Math.min(Math.ceil(size / pageElements), DENSE_INDEX_PAGES));
     this.scratch = make(1);
     const bytes = this.scratch.BYTES_PER_ELEMENT;
     // Only bytes and 32-bit elements: the two kinds stored here (a uniform value is replicated per word below).
@@ -99,9 +101,9 @@ export class PagedArray<A extends Elements> {
       const pageNo = Math.floor(off / P);
       const inPage = off - pageNo * P;
       if (inPage + len <= P) {
-        const page = this.pages[pageNo];
-        if (page === undefined) dst.fill(0, dstOff, dstOff + len);
-        else if (typeof page === 'number') dst.fill(page, dstOff, dstOff + len);
+        const slot = this.slotOf(pageNo);
+        const page = this.slotArrays[slot] as A | null;
+        if (page === null) dst.fill(this.slotValues[slot]!, dstOff, dstOff + len);
         else for (let i = 0; i < len; i++) dst[dstOff + i] = page[inPage + i]!;
         return;
       }
@@ -111,9 +113,9 @@ export class PagedArray<A extends Elements> {
       const pageNo = Math.floor(off / P);
       const inPage = off - pageNo * P;
       const n = Math.min(P - inPage, end - off);
-      const page = this.pages[pageNo];
-      if (page === undefined) dst.fill(0, dstOff, dstOff + n);
-      else if (typeof page === 'number') dst.fill(page, dstOff, dstOff + n);
+      const slot = this.slotOf(pageNo);
+      const page = this.slotArrays[slot] as A | null;
+      if (page === null) dst.fill(this.slotValues[slot]!, dstOff, dstOff + n);
       else dst.set(page.subarray(inPage, inPage + n) as ArrayLike<number>, dstOff);
       dstOff += n;
       off += n;
@@ -133,16 +135,16 @@ export class PagedArray<A extends Elements> {
     const pageNo = Math.floor(off / P);
     const inPage = off - pageNo * P;
     if (inPage % epw !== 0 || inPage + nWords * epw > P) return false;
-    const page = this.pages[pageNo];
-    if (page === undefined || typeof page === 'number') {
+    const slot = this.slotOf(pageNo);
+    const words = this.slotWords[slot] as Int32Array | null;
+    if (words === null) {
       // The word that epw elements of value v make: v in every byte, or v itself (a fill call costs more
       // than a line's few stores).
-      const v = page ?? 0;
+      const v = this.slotValues[slot]!;
       const word = epw === 4 ? Math.imul(v, 0x01010101) : v | 0;
       for (let k = 0; k < nWords; k++) dst[dstWord + k] = word;
       return true;
     }
-    const words = this.pageWords[pageNo]!;
     for (let k = 0, s = inPage / epw; k < nWords; k++) dst[dstWord + k] = words[s + k]!;
     return true;
   }
@@ -154,7 +156,7 @@ export class PagedArray<A extends Elements> {
       const pageNo = Math.floor(off / P);
       const inPage = off - pageNo * P;
       if (inPage + len <= P) {
-        const page = this.materialise(pageNo, len === P);
+        const page = this.materialise(pageNo, this.slotOf(pageNo), len === P);
         for (let i = 0; i < len; i++) page[inPage + i] = src[srcOff + i]!;
         return;
       }
@@ -165,7 +167,7 @@ export class PagedArray<A extends Elements> {
       const inPage = off - pageNo * P;
       const n = Math.min(P - inPage, end - off);
       // A whole-page write overwrites every element: the page's old value need not be filled in first.
-      this.materialise(pageNo, n === P).set(src.subarray(srcOff, srcOff + n) as ArrayLike<number>, inPage);
+      this.materialise(pageNo, this.slotOf(pageNo), n === P).set(src.subarray(srcOff, srcOff + n) as ArrayLike<number>, inPage);
       srcOff += n;
       off += n;
     }
@@ -181,11 +183,12 @@ export class PagedArray<A extends Elements> {
       const pageNo = Math.floor(off / P);
       const inPage = off - pageNo * P;
       const n = Math.min(P - inPage, end - off);
-      const page = this.pages[pageNo];
-      if (n === P) this.setUniform(pageNo, v);
-      else if (page !== undefined && typeof page !== 'number') page.fill(v, inPage, inPage + n);
+      const slot = this.slotOf(pageNo);
+      const page = this.slotArrays[slot] as A | null;
+      if (n === P) this.setUniform(pageNo, slot, v);
+      else if (page !== null) page.fill(v, inPage, inPage + n);
       // A uniform (or untouched: zero) page already holding the value is unchanged by the fill.
-      else if ((page ?? 0) !== v) this.materialise(pageNo, false).fill(v, inPage, inPage + n);
+      else if (this.slotValues[slot] !== v) this.materialise(pageNo, slot, false).fill(v, inPage, inPage + n);
       off += n;
     }
   }
@@ -201,9 +204,9 @@ export class PagedArray<A extends Elements> {
     let value = -1;
     while (off < end) {
       const pageNo = Math.floor(off / P);
-      const page = this.pages[pageNo];
-      if (page !== undefined && typeof page !== 'number') return -1;
-      const u = page ?? 0;
+      const slot = this.slotOf(pageNo);
+      if (this.slotArrays[slot] !== null) return -1;
+      const u = this.slotValues[slot]!;
       if (value !== -1 && u !== value) return -1;
       value = u;
       off = (pageNo + 1) * P;
@@ -224,65 +227,74 @@ export class PagedArray<A extends Elements> {
       const pageNo = Math.floor(off / P);
       const inPage = off - pageNo * P;
       const n = Math.min(P - inPage, end - off);
-      fn(allocate ? this.materialise(pageNo, false) : this.pages[pageNo] ?? 0, inPage, inPage + n, this.base + off);
+      const slot = this.slotOf(pageNo);
+      const page = allocate ? this.materialise(pageNo, slot, false) : (this.slotArrays[slot] as A | null) ?? this.slotValues[slot]!;
+      fn(page, inPage, inPage + n, this.base + off);
       off += n;
     }
   }
 
-  /** The page as an array holding its current contents (unless `overwriteAll`: the caller writes every element). */
-  private materialise(pageNo: number, overwriteAll: boolean): A {
-    const page = this.pages[pageNo];
-    if (page !== undefined && typeof page !== 'number') return page;
-    const value = page ?? 0;
-    const reused = this.spare.pop();
-    let arr: A;
-    if (reused !== undefined) {
-      arr = reused;
+  /** The slot of page `pageNo` (0: untouched). */
+  private slotOf(pageNo: number): number {
+    const index = this.denseIndex;
+    return pageNo < index.length ? index[pageNo]! : this.farIndex.get(pageNo) ?? 0;
+  }
+
+  /** The page (whose slot is `slot`) as an array holding its contents (unless `overwriteAll`: the caller writes every element). */
+  private materialise(pageNo: number, slot: number, overwriteAll: boolean): A {
+    const page = this.slotArrays[slot] as A | null;
+    if (page !== null) return page;
+    const value = this.slotValues[slot]!;
+    let arr = this.spare.pop();
+    let words: Int32Array | null;
+    if (arr !== undefined) {
+      words = this.spareWords.pop()!;
       if (!overwriteAll) arr.fill(value);
     } else {
       arr = this.make(this.pageElements);
+      words = this.elementsPerWord === 0 ? null : new Int32Array(arr.buffer, arr.byteOffset, arr.byteLength >>> 2);
       if (!overwriteAll && value !== 0) arr.fill(value);
     }
-    this.store(pageNo, arr);
+    const own = slot === 0 ? this.newSlot(pageNo) : slot;
+    this.slotArrays[own] = arr;
+    this.slotWords[own] = words;
     this.resident++;
     return arr;
   }
 
-  /** Makes the whole page hold `value` (already converted to A's element type). */
-  private setUniform(pageNo: number, value: number): void {
-    const page = this.pages[pageNo];
-    if (page !== undefined && typeof page !== 'number') {
-      this.resident--;
-      if (this.spare.length < MAX_SPARE_PAGES) this.spare.push(page);
-    } else if (page === undefined && value === 0) {
-      return; // untouched already reads as zeros
+  /** Makes the whole page (whose slot is `slot`) hold `value` (already converted to A's element type). */
+  private setUniform(pageNo: number, slot: number, value: number): void {
+    if (slot === 0) {
+      if (value === 0) return; // untouched already reads as zeros
+      slot = this.newSlot(pageNo);
+    } else {
+      const page = this.slotArrays[slot] as A | null;
+      if (page !== null) {
+        this.resident--;
+        if (this.spare.length < MAX_SPARE_PAGES) {
+          this.spare.push(page);
+          this.spareWords.push(this.slotWords[slot] as Int32Array | null);
+        }
+        this.slotArrays[slot] = null;
+        this.slotWords[slot] = null;
+      }
     }
-    this.store(pageNo, value);
+    this.slotValues[slot] = value;
   }
 
-  private store(pageNo: number, page: A | number): void {
-    if (pageNo >= this.pages.length) this.growTable(pageNo);
-    this.pages[pageNo] = page;
-    if (this.elementsPerWord === 0) return;
-    const words = this.pageWords;
-    if (typeof page === 'number') {
-      if (pageNo < words.length) words[pageNo] = undefined;
-      return;
+  /** Gives an untouched page its own slot (uniform, value 0), kept for the rest of the store's life. */
+  private newSlot(pageNo: number): number {
+    const slot = this.slots++;
+    this.slotArrays.push(null);
+    this.slotWords.push(null);
+    if (slot === this.slotValues.length) {
+      const grown = new Uint32Array(slot * 2);
+      grown.set(this.slotValues);
+      this.slotValues = grown;
     }
-    // Grown (by push, densely) only as far as materialised pages reach: uniform-only stores pay nothing.
-    if (pageNo >= words.length && pageNo - words.length < DENSE_GROWTH_LIMIT) growDense(words, pageNo + 1);
-    words[pageNo] = new Int32Array(page.buffer, page.byteOffset, page.byteLength >>> 2);
-  }
-
-  /**
-   * Grows the page table past `pageNo`, doubling so a store touched page by page upwards grows it rarely.
-   * Growing by push keeps V8's fast elements; a far jump (a store of many GiB touched near its top) is
-   * left to a direct store rather than pushing millions of holes.
-   */
-  private growTable(pageNo: number): void {
-    const pages = this.pages;
-    if (pageNo - pages.length >= DENSE_GROWTH_LIMIT) return;
-    growDense(pages, Math.min(Math.max(pageNo + 1, pages.length * 2), Math.ceil(this.size / this.pageElements)));
+    if (pageNo < this.denseIndex.length) this.denseIndex[pageNo] = slot;
+    else this.farIndex.set(pageNo, slot);
+    return slot;
   }
 
   /** Validates the access and returns its offset from base. */
