@@ -2,7 +2,9 @@ import type { EventTarget, Simulator } from '../../emulator/kernel/index.ts';
 import { PS_PER_S } from '../../emulator/kernel/index.ts';
 import { DeviceError } from '../common/bus-port.ts';
 import type { PeripheralEndpoint, Pl330 } from '../pl330/index.ts';
-import { expectedWord } from './sample-pattern.ts';
+import { BLOCK_BYTES, blockFillWord, expectedWord } from './sample-pattern.ts';
+
+const BLOCK_WORDS = BLOCK_BYTES / 4;
 
 export interface I2sConfig {
   name: string;
@@ -39,8 +41,11 @@ export class I2s {
   txUnderrunWords = 0;
   txWrongWords = 0;
   txWordsPlayed = 0;
-  /** Stream byte offset the next pushed word should hold (checked against the pattern). */
-  private txStreamPos = 0;
+  // Where the next pushed word sits in the stream pattern (block, word within it, the block's fill word):
+  // kept as a cursor so checking a word costs a compare, not a division (same words as expectedWord).
+  private txBlock = 0;
+  private txWordInBlock = 0;
+  private txBlockFill = 0;
   private underrunCounted = 0;
   // RX
   rxRunning = false;
@@ -111,7 +116,9 @@ export class I2s {
     this.txStart = this.sim.now;
     this.txPushed = 0;
     this.txRequested = 0;
-    this.txStreamPos = streamPos;
+    this.txBlock = Math.floor(streamPos / BLOCK_BYTES);
+    this.txWordInBlock = (streamPos - this.txBlock * BLOCK_BYTES) / 4;
+    this.txBlockFill = blockFillWord(this.txBlock);
     this.underrunCounted = 0;
     this.txCheck();
   }
@@ -139,8 +146,13 @@ export class I2s {
     if (!this.txRunning) return;
     for (let o = 0; o < len; o += 4) {
       const w = (src[off + o]! | (src[off + o + 1]! << 8) | (src[off + o + 2]! << 16) | (src[off + o + 3]! << 24)) >>> 0;
-      if (w !== expectedWord(this.txStreamPos)) this.txWrongWords++;
-      this.txStreamPos += 4;
+      const expected = this.txWordInBlock === 0 ? this.txBlock >>> 0 : this.txBlockFill;
+      if (w !== expected) this.txWrongWords++;
+      if (++this.txWordInBlock >= BLOCK_WORDS) {
+        this.txWordInBlock -= BLOCK_WORDS;
+        this.txBlock++;
+        this.txBlockFill = blockFillWord(this.txBlock);
+      }
     }
     const words = len / 4;
     // A word pushed after the codec ran dry only fills the FIFO from now on: the drained count jumps.

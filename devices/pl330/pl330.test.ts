@@ -66,6 +66,33 @@ describe('PL330 interpreter', () => {
     expect(ctl.channel(0).state).toBe('stopped');
   });
 
+  it('hands a request to the lowest waiting channel, not to killed ones, and keeps it pending with no waiter', () => {
+    const { sim, ctl } = setup();
+    const got: number[] = [];
+    ctl.attachPeripheral(12, { fifoAddr: 0x3000_0000, push: (s, o) => got.push(s[o]!), pop: () => {} });
+    const prog = () => {
+      const asm = new Pl330Assembler().mov('SAR', 0x100).mov('DAR', 0x3000_0000);
+      asm.ccr({ srcInc: true, srcBeatBytes: 4, srcBurstLen: 1, dstInc: false, dstBeatBytes: 4, dstBurstLen: 1 });
+      return asm.wfp(12).ld().stp(12).end().build();
+    };
+    for (const i of [0, 1, 2]) ctl.channel(i).start(prog());
+    ctl.channel(0).kill();
+    ctl.request(12);
+    sim.run();
+    expect(ctl.channel(1).state).toBe('stopped');
+    expect(ctl.channel(2).state).toBe('waiting');
+    ctl.request(12);
+    sim.run();
+    expect(ctl.channel(2).state).toBe('stopped');
+    ctl.request(12); // nobody waits: the request stays pending for the next DMAWFP
+    expect(ctl.pendingRequests(12)).toBe(1);
+    ctl.channel(3).start(prog());
+    sim.run();
+    expect(ctl.channel(3).state).toBe('stopped');
+    expect(ctl.pendingRequests(12)).toBe(0);
+    expect(got.length).toBe(3);
+  });
+
   it('skips burst-conditional loads after a single request', () => {
     const { sim, ctl, port } = setup();
     port.mem[0x10] = 9;

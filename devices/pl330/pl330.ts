@@ -52,7 +52,10 @@ export class Pl330Channel implements TransferSink, EventTarget {
   pc = 0;
   sar = 0;
   dar = 0;
-  ccr = 0;
+  private ccrValue = 0;
+  // Burst sizes decoded once per DMAMOV CCR instead of once per DMALD/DMAST.
+  private srcBytes = srcBurstBytes(0);
+  private dstBytes = dstBurstBytes(0);
   readonly lc = new Int32Array(2);
   faultReason = '';
   /** Bytes moved by completed stores since the program started (for residue). */
@@ -79,6 +82,8 @@ export class Pl330Channel implements TransferSink, EventTarget {
   private readonly lAddr = new Float64Array(MAX_Q);
   private readonly lT = new Float64Array(MAX_Q);
   private readonly lDone = new Uint8Array(MAX_Q);
+  /** Request line of the peripheral whose FIFO register the burst targets, or -1 for memory (looked up once). */
+  private readonly lPeriph = new Int8Array(MAX_Q);
   private lHead = 0;
   private lCount = 0;
   private readonly sPos = new Int32Array(MAX_Q);
@@ -86,6 +91,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
   private readonly sAddr = new Float64Array(MAX_Q);
   private readonly sT = new Float64Array(MAX_Q);
   private readonly sDone = new Uint8Array(MAX_Q);
+  private readonly sPeriph = new Int8Array(MAX_Q);
   private sHead = 0;
   private sCount = 0;
   private sIssued = 0; // queued stores (from the head) already issued to the bus
@@ -98,6 +104,15 @@ export class Pl330Channel implements TransferSink, EventTarget {
   ) {
     this.id = id;
     this.fifo = new Uint8Array(mfifoBytes);
+  }
+
+  get ccr(): number {
+    return this.ccrValue;
+  }
+  set ccr(v: number) {
+    this.ccrValue = v;
+    this.srcBytes = srcBurstBytes(v);
+    this.dstBytes = dstBurstBytes(v);
   }
 
   /** DMAGO. */
@@ -115,8 +130,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
     this.bytesStored = 0;
     this.bytesLoaded = 0;
     this.resetFifo();
-    this.state = 'executing';
-    this.wait = W_NONE;
+    this.clearWait();
     this.run();
   }
 
@@ -124,7 +138,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
   kill(): void {
     this.epoch = (this.epoch + 1) & 0xffff;
     this.state = 'stopped';
-    this.wait = W_NONE;
+    this.clearWait();
     this.onDone = undefined;
     this.resetFifo();
   }
@@ -137,7 +151,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
   private fault(reason: string): void {
     this.state = 'fault';
     this.faultReason = reason;
-    this.wait = W_NONE;
+    this.clearWait();
     this.ctl.channelFault(this);
   }
 
@@ -150,100 +164,124 @@ export class Pl330Channel implements TransferSink, EventTarget {
     return this.state === 'waiting' && this.wait === W_PERIPH && this.waitPeriph === p;
   }
 
-  /** Executes until the program blocks or ends. */
+  /** Leaves any wait; a channel blocked on a peripheral stops counting as that request line's waiter. */
+  private clearWait(): void {
+    if (this.wait === W_PERIPH) this.ctl.periphWaiters[this.waitPeriph]!--;
+    this.wait = W_NONE;
+  }
+
+  /**
+   * Executes until the program blocks or ends. The program counter lives in a local while interpreting and
+   * is written back before anything that may observe it (block, fault, DMAEND's callback).
+   */
   run(): void {
     const prog = this.program;
     const ctl = this.ctl;
     this.state = 'executing';
-    this.wait = W_NONE;
+    this.clearWait();
+    let pc = this.pc;
     for (;;) {
-      const w = prog[this.pc];
-      if (w === undefined) return this.fault(`pc ${this.pc} ran past the end of the program (no DMAEND)`);
+      const w = prog[pc];
+      if (w === undefined) {
+        this.pc = pc;
+        return this.fault(`pc ${pc} ran past the end of the program (no DMAEND)`);
+      }
       const op = w & 0xff;
       const a = (w >>> 8) & 0xff;
       const b = w >>> 16;
       switch (op) {
         case Op.MOV: {
-          const v = prog[this.pc + 1];
-          if (v === undefined) return this.fault('DMAMOV without its immediate');
+          const v = prog[pc + 1];
+          if (v === undefined) {
+            this.pc = pc;
+            return this.fault('DMAMOV without its immediate');
+          }
           if (a === 0) this.sar = v;
           else if (a === 1) this.ccr = v;
           else this.dar = v;
-          this.pc += 2;
+          pc += 2;
           break;
         }
         case Op.LD:
         case Op.LDP: {
           if (a !== Cond.ALWAYS && a !== this.reqKind) {
-            this.pc++;
+            pc++;
             break;
           }
-          const bytes = srcBurstBytes(this.ccr);
-          if (bytes > this.fifo.length) return this.fault(`DMALD of ${bytes} bytes exceeds the ${this.fifo.length}-byte MFIFO`);
-          if (this.lCount === this.q || this.fifo.length - this.used < bytes) return this.block(W_LOAD_SLOT);
+          const bytes = this.srcBytes;
+          if (bytes > this.fifo.length) {
+            this.pc = pc;
+            return this.fault(`DMALD of ${bytes} bytes exceeds the ${this.fifo.length}-byte MFIFO`);
+          }
+          if (this.lCount === this.q || this.fifo.length - this.used < bytes) return this.block(pc, W_LOAD_SLOT);
           this.issueLoad(bytes);
-          this.pc++;
+          pc++;
           break;
         }
         case Op.ST:
         case Op.STP: {
           if (a !== Cond.ALWAYS && a !== this.reqKind) {
-            this.pc++;
+            pc++;
             break;
           }
-          const bytes = dstBurstBytes(this.ccr);
+          const bytes = this.dstBytes;
           // A store is queued at once and goes to the bus when its bytes have arrived in the MFIFO; only
           // a store that no issued load can ever satisfy is an error.
-          if (this.claimable < bytes) return this.fault(`DMAST of ${bytes} bytes with only ${this.claimable} bytes loaded into the MFIFO`);
-          if (this.sCount === this.q) return this.block(W_STORE_SLOT);
+          if (this.claimable < bytes) {
+            this.pc = pc;
+            return this.fault(`DMAST of ${bytes} bytes with only ${this.claimable} bytes loaded into the MFIFO`);
+          }
+          if (this.sCount === this.q) return this.block(pc, W_STORE_SLOT);
           this.queueStore(bytes);
-          this.pc++;
+          pc++;
           break;
         }
         case Op.LP:
           this.lc[a & 1] = b;
-          this.pc++;
+          pc++;
           break;
         case Op.LPEND: {
           const i = a & 1;
           if (this.lc[i]! > 0) {
             this.lc[i]!--;
-            this.pc = b;
-          } else this.pc++;
+            pc = b;
+          } else pc++;
           break;
         }
         case Op.LPFE:
-          this.pc = b;
+          pc = b;
           break;
         case Op.WFP:
           if (!ctl.takeRequest(b)) {
             this.waitPeriph = b;
-            return this.block(W_PERIPH);
+            ctl.periphWaiters[b]!++;
+            return this.block(pc, W_PERIPH);
           }
           this.reqKind = a === Cond.BURST ? Cond.BURST : Cond.SINGLE;
-          this.pc++;
+          pc++;
           break;
         case Op.FLUSHP:
           ctl.flushPeripheral(b);
-          this.pc++;
+          pc++;
           break;
         case Op.SEV:
           ctl.raise(b);
-          this.pc++;
+          pc++;
           break;
         case Op.RMB:
-          if (this.lCount > 0) return this.block(W_RMB);
-          this.pc++;
+          if (this.lCount > 0) return this.block(pc, W_RMB);
+          pc++;
           break;
         case Op.WMB:
-          if (this.sCount > 0) return this.block(W_WMB);
-          this.pc++;
+          if (this.sCount > 0) return this.block(pc, W_WMB);
+          pc++;
           break;
         case Op.NOP:
-          this.pc++;
+          pc++;
           break;
         case Op.END: {
-          if (this.lCount > 0 || this.sCount > 0) return this.block(W_END);
+          this.pc = pc;
+          if (this.lCount > 0 || this.sCount > 0) return this.block(pc, W_END);
           this.state = 'stopped';
           const done = this.onDone;
           this.onDone = undefined;
@@ -252,7 +290,8 @@ export class Pl330Channel implements TransferSink, EventTarget {
           return;
         }
         default:
-          return this.fault(`undefined instruction 0x${w.toString(16)} at pc ${this.pc}`);
+          this.pc = pc;
+          return this.fault(`undefined instruction 0x${w.toString(16)} at pc ${pc}`);
       }
     }
   }
@@ -268,7 +307,9 @@ export class Pl330Channel implements TransferSink, EventTarget {
     return p >= n ? p - n : p;
   }
 
-  private block(reason: number): void {
+  /** Stops interpreting at `pc` until `reason` clears. */
+  private block(pc: number, reason: number): void {
+    this.pc = pc;
     this.state = 'waiting';
     this.wait = reason;
   }
@@ -285,8 +326,10 @@ export class Pl330Channel implements TransferSink, EventTarget {
     this.used += bytes;
     this.claimable += bytes;
     const addr = this.sar;
-    if (this.ccr & 1) this.sar = (this.sar + bytes) >>> 0;
-    this.ctl.busTransfer(this, addr, bytes, false, (this.epoch << 6) | slot);
+    const periph = this.ctl.endpointLine(addr);
+    this.lPeriph[slot] = periph;
+    if (this.ccrValue & 1) this.sar = (this.sar + bytes) >>> 0;
+    this.ctl.busTransfer(this, periph, addr, bytes, false, (this.epoch << 6) | slot);
   }
 
   private queueStore(bytes: number): void {
@@ -295,10 +338,11 @@ export class Pl330Channel implements TransferSink, EventTarget {
     this.sPos[slot] = this.rp;
     this.sLen[slot] = bytes;
     this.sAddr[slot] = this.dar;
+    this.sPeriph[slot] = this.ctl.endpointLine(this.dar);
     this.sDone[slot] = 0;
     this.rp = this.fifoPos(this.rp + bytes);
     this.claimable -= bytes;
-    if ((this.ccr >>> 14) & 1) this.dar = (this.dar + bytes) >>> 0;
+    if ((this.ccrValue >>> 14) & 1) this.dar = (this.dar + bytes) >>> 0;
     this.pumpStores();
   }
 
@@ -311,7 +355,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
       this.readable -= len;
       this.sIssued++;
       this.sT[slot] = this.ctl.sim.now;
-      this.ctl.busTransfer(this, this.sAddr[slot]!, len, true, (this.epoch << 6) | KIND_STORE | slot);
+      this.ctl.busTransfer(this, this.sPeriph[slot]!, this.sAddr[slot]!, len, true, (this.epoch << 6) | KIND_STORE | slot);
     }
   }
 
@@ -325,7 +369,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
     const ctl = this.ctl;
     if (tag & KIND_STORE) {
       // The bytes leave the MFIFO for memory (or the peripheral) now that the bus completed the write.
-      ctl.moveOut(this.sAddr[slot]!, this.fifo, this.sPos[slot]!, this.sLen[slot]!);
+      ctl.moveOut(this.sPeriph[slot]!, this.sAddr[slot]!, this.fifo, this.sPos[slot]!, this.sLen[slot]!);
       ctl.latency.record(ctl.sim.now - this.sT[slot]!);
       this.sDone[slot] = 1;
       this.bytesStored += this.sLen[slot]!;
@@ -336,7 +380,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
         this.sIssued--;
       }
     } else {
-      ctl.moveIn(this.lAddr[slot]!, this.fifo, this.lPos[slot]!, this.lLen[slot]!);
+      ctl.moveIn(this.lPeriph[slot]!, this.lAddr[slot]!, this.fifo, this.lPos[slot]!, this.lLen[slot]!);
       ctl.latency.record(ctl.sim.now - this.lT[slot]!);
       this.lDone[slot] = 1;
       this.bytesLoaded += this.lLen[slot]!;
@@ -365,13 +409,16 @@ export class Pl330 {
   private readonly endpoints: (PeripheralEndpoint | undefined)[] = new Array(PERIPHERALS).fill(undefined);
   // The attached endpoints in request-line order with their register addresses, and the address span they
   // cover: every burst asks "is this a FIFO register?", and memory addresses fail the span test at once.
-  private epList: PeripheralEndpoint[] = [];
+  private epLines: number[] = [];
   private epAddr: number[] = [];
   private epLo = 0;
   private epHi = 0;
   private irqHandler: ((event: number) => void) | undefined;
   private faultHandler: ((ch: Pl330Channel) => void) | undefined;
   private readonly raiseTarget: EventTarget;
+  private readonly peripheralAccessPs: number;
+  /** @internal Channels blocked in DMAWFP per request line: a request with no waiter skips the channel scan. */
+  readonly periphWaiters = new Int32Array(PERIPHERALS);
   readonly cfg: Pl330Config;
 
   constructor(
@@ -385,6 +432,7 @@ export class Pl330 {
     if (!(cfg.channels >= 1 && cfg.channels <= 8)) throw new DeviceError(`${cfg.name}: channels must be 1..8, got ${cfg.channels}`);
     this.cfg = cfg;
     this.name = cfg.name;
+    this.peripheralAccessPs = cfg.peripheralAccessPs;
     this.channels = [];
     for (let i = 0; i < cfg.channels; i++) this.channels.push(new Pl330Channel(this, i, cfg.mfifoBytes, cfg.maxOutstanding));
     this.latency = sim.stats.histogram(`${cfg.name}.burstLatencyPs`);
@@ -409,8 +457,9 @@ export class Pl330 {
   attachPeripheral(p: number, ep: PeripheralEndpoint): void {
     if (!(p >= 0 && p < PERIPHERALS)) throw new DeviceError(`${this.name}: peripheral must be 0..${PERIPHERALS - 1}, got ${p}`);
     this.endpoints[p] = ep;
-    this.epList = this.endpoints.filter((e): e is PeripheralEndpoint => e !== undefined);
-    this.epAddr = this.epList.map((e) => e.fifoAddr);
+    this.epLines = [];
+    for (let i = 0; i < PERIPHERALS; i++) if (this.endpoints[i] !== undefined) this.epLines.push(i);
+    this.epAddr = this.epLines.map((i) => this.endpoints[i]!.fifoAddr);
     this.epLo = Math.min(...this.epAddr);
     this.epHi = Math.max(...this.epAddr) + ENDPOINT_SPAN;
   }
@@ -418,7 +467,10 @@ export class Pl330 {
   /** A peripheral raises one request (room for, or data for, one single/burst transfer). */
   request(p: number): void {
     this.pending[p]!++;
-    for (const ch of this.channels) {
+    if (this.periphWaiters[p] === 0) return;
+    const chs = this.channels;
+    for (let i = 0; i < chs.length; i++) {
+      const ch = chs[i]!;
       if (ch.isWaitingFor(p)) {
         ch.periphReady(p);
         return;
@@ -449,24 +501,29 @@ export class Pl330 {
     this.faultHandler?.(ch);
   }
 
-  private endpointAt(addr: number): PeripheralEndpoint | undefined {
-    if (!(addr >= this.epLo && addr < this.epHi)) return undefined;
+  /**
+   * @internal The request line of the peripheral whose FIFO register answers at `addr`, or -1 for memory.
+   * A channel asks once per burst and keeps the answer for the burst's issue and completion.
+   */
+  endpointLine(addr: number): number {
+    if (!(addr >= this.epLo && addr < this.epHi)) return -1;
     const at = this.epAddr;
     for (let i = 0; i < at.length; i++) {
       const a = at[i]!;
-      if (addr >= a && addr < a + ENDPOINT_SPAN) return this.epList[i];
+      if (addr >= a && addr < a + ENDPOINT_SPAN) return this.epLines[i]!;
     }
-    return undefined;
+    return -1;
   }
 
-  /** @internal */ busTransfer(ch: Pl330Channel, addr: number, len: number, isWrite: boolean, tag: number): void {
-    if (this.endpointAt(addr)) this.sim.post(this.cfg.peripheralAccessPs, ch, tag);
+  /** @internal `periph` is endpointLine(addr): a FIFO register access takes the APB latency, memory goes to the bus. */
+  busTransfer(ch: Pl330Channel, periph: number, addr: number, len: number, isWrite: boolean, tag: number): void {
+    if (periph >= 0) this.sim.post(this.peripheralAccessPs, ch, tag);
     else this.port.transfer(addr, len, isWrite, ch, tag);
   }
 
-  /** @internal Moves `len` bytes from the FIFO ring at `pos` to `addr`. */
-  moveOut(addr: number, fifo: Uint8Array, pos: number, len: number): void {
-    const ep = this.endpointAt(addr);
+  /** @internal Moves `len` bytes from the FIFO ring at `pos` to `addr` (`periph` = endpointLine(addr)). */
+  moveOut(periph: number, addr: number, fifo: Uint8Array, pos: number, len: number): void {
+    const ep = periph >= 0 ? this.endpoints[periph] : undefined;
     const first = Math.min(len, fifo.length - pos);
     if (ep) {
       ep.push(fifo, pos, first);
@@ -477,9 +534,9 @@ export class Pl330 {
     }
   }
 
-  /** @internal Moves `len` bytes from `addr` into the FIFO ring at `pos`. */
-  moveIn(addr: number, fifo: Uint8Array, pos: number, len: number): void {
-    const ep = this.endpointAt(addr);
+  /** @internal Moves `len` bytes from `addr` into the FIFO ring at `pos` (`periph` = endpointLine(addr)). */
+  moveIn(periph: number, addr: number, fifo: Uint8Array, pos: number, len: number): void {
+    const ep = periph >= 0 ? this.endpoints[periph] : undefined;
     const first = Math.min(len, fifo.length - pos);
     if (ep) {
       ep.pop(fifo, pos, first);
