@@ -116,18 +116,6 @@ const RECENT = 8;
 /** Runs up to this many bytes between the scratch page and a cache slab are moved word by word. */
 const SHORT_RUN = 256;
 
-/**
- * dst[dOff, +n) = src[sOff, +n) for version planes: a short run (a line or a few) moves element by
- * element, cheaper than a subarray (an allocation) plus a TypedArray.set call.
- */
-function copyVersions(dst: Uint32Array, dOff: number, src: Uint32Array, sOff: number, n: number): void {
-  if (n <= SHORT_RUN) {
-    for (let k = 0; k < n; k++) dst[dOff + k] = src[sOff + k]!;
-  } else {
-    dst.set(src.subarray(sOff, sOff + n), dOff);
-  }
-}
-
 /** Runs up to this many bytes are copied byte by byte (header reads): no subarray allocation, no set call. */
 const TINY_RUN = 64;
 
@@ -260,15 +248,25 @@ export class MemorySystem {
   /**
    * Attaches an observer (the coherency checker): from now on every byte carries the version of the write
    * that produced it, through every cache, buffer and DRAM, and the observer sees every read's versions.
+   * `uniformLines: false` keeps every cache line's versions per byte (no one-version marks): the reference
+   * the marks are tested against; the results are identical either way.
    */
-  attachObserver(observer: DataObserver): void {
-    const vp = new VersionPlanes(observer, this.l1d[0]!.slots, this.l2.cache.slots, this.lb, this.ncores, this.linearMap.base, this.linearMap.size);
+  attachObserver(observer: DataObserver, opts: { uniformLines?: boolean } = {}): void {
+    const vp = new VersionPlanes(observer, this.l1d[0]!.slots, this.l2.cache.slots, this.lb, this.ncores, this.linearMap.base, this.linearMap.size, opts.uniformLines ?? true);
     this.vp = vp;
     this.l2.vp = vp;
     this.wc.forEach((b, i) => (b.versions = vp.wc[i]!));
   }
 
-  /** Copies the versions of the write in progress (source index `i`) into a plane. */
+  /** Copies the versions of the write in progress (source index `i`) into core's L1 plane at dstOff. */
+  private writeL1Versions(core: number, dstOff: number, i: number, n: number): void {
+    const vp = this.vp!;
+    const at = vp.l1Base[core]! + dstOff;
+    if (this.wvArr !== null) vp.writeArray(at, this.wvArr, i + this.wvBase, n);
+    else vp.writeConst(at, n, this.wvConst);
+  }
+
+  /** Copies the versions of the write in progress (source index `i`) into a write-combine buffer's plane. */
   private writeVersions(dst: Uint32Array, dstOff: number, i: number, n: number): void {
     const arr = this.wvArr;
     if (arr !== null) dst.set(arr.subarray(i + this.wvBase, i + this.wvBase + n), dstOff);
@@ -335,10 +333,7 @@ export class MemorySystem {
   /** Writes an L1 line back into L2 (clean; the L1 keeps it unless the caller invalidates). */
   private l1WriteBack(core: number, slot: number, la: number, t: Ps): void {
     const l1 = this.l1d[core]!;
-    if (this.vp !== null) {
-      this.l2.vSrc = this.vp.l1[core]!;
-      this.l2.vOff = slot * this.lb;
-    }
+    if (this.vp !== null) this.l2.vFromLine = this.vp.l1Line0[core]! + slot;
     this.l2.writeLineFromCache(la, l1, slot, t);
     l1.state[slot] = l1.state[slot]! & ~LINE_DIRTY;
     this.stats.writebacks++;
@@ -397,7 +392,7 @@ export class MemorySystem {
       if (os < 0) continue;
       if (!supplied) {
         l1.copyLineFrom(slot, other, os);
-        if (this.vp !== null) this.vp.copyCacheLine(this.vp.l1Base[core]!, slot * this.lb, this.vp.l1Base[o]!, os * this.lb, this.lb);
+        if (this.vp !== null) this.vp.copyLine(this.vp.l1Line0[core]! + slot, this.vp.l1Line0[o]! + os);
         supplied = true;
       }
       if (forWrite) {
@@ -416,7 +411,7 @@ export class MemorySystem {
     } else {
       const s2 = this.l2.fetchLine(la, t, speculative);
       l1.copyLineFrom(slot, this.l2.cache, s2);
-      if (this.vp !== null) this.vp.copyCacheLine(this.vp.l1Base[core]!, slot * this.lb, this.vp.l2Base, s2 * this.lb, this.lb);
+      if (this.vp !== null) this.vp.copyLine(this.vp.l1Line0[core]! + slot, this.vp.l2Line0 + s2);
       cost += this.l2.lastCost;
     }
     l1.install(slot, la, forWrite ? MESI_M : shared ? MESI_S : MESI_E);
@@ -493,7 +488,8 @@ export class MemorySystem {
     const vp = this.vp;
     if (vp !== null) vp.ensureRead(len);
     if (type !== 'normal-wb') return this.uncachedRead(core, pa, dst, dstOff, len, type);
-    const l1v = vp !== null ? vp.l1[core]! : null;
+    // Offset of core's L1 plane in vp.cachePlanes (-1: no observer).
+    const l1v = vp !== null ? vp.l1Base[core]! : -1;
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
@@ -516,7 +512,7 @@ export class MemorySystem {
       if (slot < 0) {
         if (runLen > 0) {
           copyBytes(dst, runDst, l1.data, runSrc, runLen);
-          if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
+          if (l1v >= 0) vp!.readRange(l1v + runSrc, runLen, runDst - dstOff);
           runLen = 0;
         }
         slot = this.l1Fill(core, la, this.at(cycles), false, false);
@@ -525,7 +521,7 @@ export class MemorySystem {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
           if (dstWords === undefined) dstWords = this.wordsOf(dst);
           this.loadLine(l1, slot, dst, dstOff + (pos - pa), dstWords);
-          if (l1v !== null) copyVersions(vp!.read, pos - pa, l1v, slot * lb, lb);
+          if (l1v >= 0) vp!.readLine(vp!.l1Line0[core]! + slot, pos - pa);
           prevSlot = -2;
           pos += n;
           la = lineEnd;
@@ -542,7 +538,7 @@ export class MemorySystem {
       } else {
         if (runLen > 0) {
           copyBytes(dst, runDst, l1.data, runSrc, runLen);
-          if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
+          if (l1v >= 0) vp!.readRange(l1v + runSrc, runLen, runDst - dstOff);
         }
         runSrc = src;
         runLen = n;
@@ -554,7 +550,7 @@ export class MemorySystem {
     }
     if (runLen > 0) {
       copyBytes(dst, runDst, l1.data, runSrc, runLen);
-      if (l1v !== null) copyVersions(vp!.read, runDst - dstOff, l1v, runSrc, runLen);
+      if (l1v >= 0) vp!.readRange(l1v + runSrc, runLen, runDst - dstOff);
     }
     return cycles;
   }
@@ -573,7 +569,7 @@ export class MemorySystem {
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
-    const l1v = this.vp !== null ? this.vp.l1[core]! : null;
+    const versions = this.vp !== null;
     const bpc = this.cpuCfg.l1BytesPerCycle;
     let cycles = this.tlbCost(core, pa, len);
     const end = pa + len;
@@ -593,7 +589,7 @@ export class MemorySystem {
       } else {
         if (runLen > 0) {
           this.storeRun(l1, src, runSrc, runDstOff, runLen);
-          if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
+          if (versions) this.writeL1Versions(core, runDstOff, runSrc, runLen);
           runLen = 0;
         }
         slot = slot < 0 ? this.l1Fill(core, la, this.at(cycles), true, false) : this.l1Line(core, la, this.at(cycles), true);
@@ -605,7 +601,7 @@ export class MemorySystem {
       } else {
         if (runLen > 0) {
           this.storeRun(l1, src, runSrc, runDstOff, runLen);
-          if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
+          if (versions) this.writeL1Versions(core, runDstOff, runSrc, runLen);
         }
         runDstOff = off;
         runLen = n;
@@ -618,7 +614,7 @@ export class MemorySystem {
     }
     if (runLen > 0) {
       this.storeRun(l1, src, runSrc, runDstOff, runLen);
-      if (l1v !== null) this.writeVersions(l1v, runDstOff, runSrc, runLen);
+      if (versions) this.writeL1Versions(core, runDstOff, runSrc, runLen);
     }
     return cycles;
   }
@@ -642,7 +638,7 @@ export class MemorySystem {
     this.noteAccess(core, pa);
     const lb = this.lb;
     const l1 = this.l1d[core]!;
-    const l1v = this.vp !== null ? this.vp.l1[core]! : null;
+    const vp = this.vp;
     let cycles = this.tlbCost(core, pa, len);
     const end = pa + len;
     for (let pos = pa, la = pa - (pa % lb); pos < end; la += lb) {
@@ -652,7 +648,7 @@ export class MemorySystem {
       cycles += this.missCost + Math.ceil(n / this.cpuCfg.l1BytesPerCycle);
       const off = slot * lb + (pos - la);
       l1.data.fill(byte, off, off + n);
-      if (l1v !== null) l1v.fill(this.wvConst, off, off + n);
+      if (vp !== null) vp.writeConst(vp.l1Base[core]! + off, n, this.wvConst);
       pos += n;
     }
     return cycles;
@@ -811,22 +807,23 @@ export class MemorySystem {
       const off = pos - la;
       const d = dstOff + (pos - pa);
       let from: Uint8Array | null = null;
-      let fromV: Uint32Array | null = null;
       let fromOff = 0;
+      // Offset of the versions of `from` in vp.cachePlanes.
+      let fromV = 0;
       for (let c = 0; c < this.ncores && from === null; c++) {
         const s = this.l1d[c]!.lookup(la);
         if (s >= 0) {
           from = this.l1d[c]!.data;
-          if (vp !== null) fromV = vp.l1[c]!;
           fromOff = s * lb + off;
+          if (vp !== null) fromV = vp.l1Base[c]! + fromOff;
         }
       }
       if (from === null) {
         const s2 = this.l2.peek(la);
         if (s2 >= 0) {
           from = this.l2.cache.data;
-          if (vp !== null) fromV = vp.l2;
           fromOff = s2 * lb + off;
+          if (vp !== null) fromV = vp.l2Base + fromOff;
         }
       }
       if (from === null) {
@@ -838,7 +835,7 @@ export class MemorySystem {
           runStart = -1;
         }
         dst.set(from.subarray(fromOff, fromOff + n), d);
-        if (fromV !== null) vp!.read.set(fromV.subarray(fromOff, fromOff + n), pos - pa);
+        if (vp !== null) vp.readRange(fromV, n, pos - pa);
       }
       pos += n;
     }
@@ -878,7 +875,7 @@ export class MemorySystem {
       }
       if (mode === 'acp') {
         // ACP writes go through L2 (merged into a present line, else to DRAM).
-        this.l2.vSrc = null;
+        this.l2.vFromLine = -1;
         this.l2.vConst = version;
         this.l2.writePartial(la, pos - la, src, srcOff + (pos - pa), n, t);
       } else {
@@ -922,6 +919,8 @@ export class MemorySystem {
       const vp = this.vp;
       const lb = this.lb;
       const s2 = this.l2.peek(la);
+      vp.materialise(vp.l1Line0[core]! + slot);
+      if (s2 >= 0) vp.materialise(vp.l2Line0 + s2);
       if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1', this.invLo, this.invHi);
       else {
         vp.dramRead(la, vp.below, 0, lb);

@@ -104,11 +104,10 @@ export class OuterCache {
   /** Version planes while the coherency checker is attached (set by MemorySystem.attachObserver). */
   vp: VersionPlanes | null = null;
   /**
-   * Where the versions of the write in progress come from: a slab (an L1 line being written back) at
-   * `vOff`, or one version for every byte (a device write).
+   * Where the versions of the write in progress come from: the L1 line being written back (its line index
+   * in vp.cachePlanes), or -1: one version, vConst, for every byte (a device write).
    */
-  vSrc: Uint32Array | null = null;
-  vOff = 0;
+  vFromLine = -1;
   vConst = 0;
   /** The range of the by-PA invalidate in progress (empty otherwise), for the observer's discardDirty. */
   private invLo = 0;
@@ -174,7 +173,7 @@ export class OuterCache {
     if (c.state[slot] !== 0) this.evictSlot(slot, t);
     const lineWords = this.lb >>> 2;
     if (!this.memReadsWords || !this.mem.readWords!(la, c.words, slot * lineWords, lineWords)) this.mem.read(la, c.data, slot * this.lb, this.lb);
-    if (this.vp !== null) this.vp.dramReadToL2(la, slot * this.lb, this.lb);
+    if (this.vp !== null) this.vp.dramLineToL2(la, slot);
     const done = this.timing.access(la, this.lb, false, t) + this.memFixedLatencyPs;
     c.install(slot, la, LINE_VALID);
     this.history?.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 2, -1, t);
@@ -205,7 +204,7 @@ export class OuterCache {
     if (this.cfg.workaround727915 === 'debug-ctrl') {
       // DEBUG_CTRL = 0x03: write-back and line-fill disabled, the store goes straight to DRAM.
       this.mem.write(la + off, src, srcOff, n);
-      if (this.vp !== null) this.versionsToDram(la + off, 0, n);
+      if (this.vp !== null) this.versionsToDram(la + off, off, n);
       this.timing.access(la + off, n, true, t);
       return true;
     }
@@ -222,7 +221,7 @@ export class OuterCache {
     if (this.bgEnd > t && this.raceStore(la, src, 0, 0, this.lb, t)) return;
     const slot = this.allocateDirty(la, t);
     this.cache.data.set(src, slot * this.lb);
-    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
+    if (this.vp !== null) this.versionsToL2(slot, 0, this.lb);
   }
 
   /** writeLine of the line held in `srcSlot` of an L1 `src` (same line size), copied word by word. */
@@ -230,7 +229,7 @@ export class OuterCache {
     if (this.bgEnd > t && this.raceStore(la, src.lineViews[srcSlot]!, 0, 0, this.lb, t)) return;
     const slot = this.allocateDirty(la, t);
     this.cache.copyLineFrom(slot, src, srcSlot);
-    if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb, 0, this.lb);
+    if (this.vp !== null) this.versionsToL2(slot, 0, this.lb);
   }
 
   /** The slot the written-back line `la` goes to, made valid and dirty (evicting a victim if needed). */
@@ -255,32 +254,30 @@ export class OuterCache {
     const slot = c.lookup(la);
     if (slot >= 0) {
       c.data.set(src.subarray(srcOff, srcOff + n), slot * this.lb + off);
-      if (this.vp !== null) this.versionsTo(this.vp.l2, slot * this.lb + off, 0, n);
+      if (this.vp !== null) this.versionsToL2(slot, off, n);
       c.state[slot] = LINE_VALID | LINE_DIRTY;
     } else {
       this.mem.write(la + off, src, srcOff, n);
-      if (this.vp !== null) this.versionsToDram(la + off, 0, n);
+      if (this.vp !== null) this.versionsToDram(la + off, off, n);
     }
   }
 
-  /** Copies the versions of the write in progress (from index `i` of its source) into a plane. */
-  private versionsTo(dst: Uint32Array, dstOff: number, i: number, n: number): void {
-    const src = this.vSrc;
-    const planes = this.vp!.cachePlanes;
-    if (src === null) dst.fill(this.vConst, dstOff, dstOff + n);
-    else if (src.buffer === planes.buffer && dst.buffer === planes.buffer) {
-      // An L1 line written back into L2: both are views of one array, one copyWithin moves it.
-      const from = (src.byteOffset >>> 2) + this.vOff + i;
-      planes.copyWithin((dst.byteOffset >>> 2) + dstOff, from, from + n);
-    } else if (n <= 256) {
-      // A line or less: element moves beat a subarray allocation plus a set call.
-      for (let k = 0, s = this.vOff + i; k < n; k++) dst[dstOff + k] = src[s + k]!;
-    } else dst.set(src.subarray(this.vOff + i, this.vOff + i + n), dstOff);
+  /** The versions of the write in progress into bytes [off, off+n) of L2 slot `slot`. */
+  private versionsToL2(slot: number, off: number, n: number): void {
+    const vp = this.vp!;
+    const from = this.vFromLine;
+    if (from < 0) vp.writeConst(vp.l2Base + slot * this.lb + off, n, this.vConst);
+    else if (off === 0 && n === this.lb) vp.copyLine(vp.l2Line0 + slot, from);
+    else {
+      vp.materialise(from);
+      vp.writeArray(vp.l2Base + slot * this.lb + off, vp.cachePlanes, from * this.lb + off, n);
+    }
   }
 
-  private versionsToDram(addr: number, i: number, n: number): void {
+  /** The versions of the write in progress (bytes [off, off+n) of its line) into DRAM at addr. */
+  private versionsToDram(addr: number, off: number, n: number): void {
     const vp = this.vp!;
-    if (this.vSrc !== null) vp.dramWrite(addr, this.vSrc, this.vOff + i, n);
+    if (this.vFromLine >= 0) vp.planeToDram(addr, this.vFromLine * this.lb + off, n);
     else vp.dramFill(addr, n, this.vConst);
   }
 
@@ -300,9 +297,14 @@ export class OuterCache {
   private writeBack(slot: number, la: number, t: Ps): void {
     const vp = this.vp;
     if (vp !== null) {
+      const line = vp.l2Line0 + slot;
+      const uniform = vp.uniform[line]!;
+      vp.materialise(line);
       vp.dramRead(la, vp.below, 0, this.lb);
       vp.observer.writeBack(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
-      vp.dramWrite(la, vp.l2, slot * this.lb, this.lb);
+      // A line of one version keeps a uniform DRAM version page uniform (a fill, not a copy).
+      if (uniform >= 0) vp.dramFill(la, this.lb, uniform);
+      else vp.dramWrite(la, vp.l2, slot * this.lb, this.lb);
     }
     this.mem.write(la, this.cache.data, slot * this.lb, this.lb);
     this.timing.access(la, this.lb, true, t);
@@ -331,6 +333,7 @@ export class OuterCache {
     }
     if (op === OP_INV && dirty && this.vp !== null) {
       const vp = this.vp;
+      vp.materialise(vp.l2Line0 + slot);
       vp.dramRead(la, vp.below, 0, this.lb);
       vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2', this.invLo, this.invHi);
     }
