@@ -13,6 +13,18 @@ describe('Rng', () => {
     for (const u of sa) expect(Number.isInteger(u) && u >= 0 && u < 2 ** 32).toBe(true);
   });
 
+  it('nextI32() is the same draw as nextU32() in signed form', () => {
+    const a = new Rng(3);
+    const b = new Rng(3);
+    let negatives = 0;
+    for (let i = 0; i < 1000; i++) {
+      const s = a.nextI32();
+      expect(s).toBe(b.nextU32() | 0);
+      if (s < 0) negatives++;
+    }
+    expect(negatives).toBeGreaterThan(300);
+  });
+
   it('next() is in [0,1) and int(n) in [0,n) and roughly uniform', () => {
     const r = new Rng(1);
     const counts = new Array(10).fill(0);

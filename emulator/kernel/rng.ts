@@ -59,6 +59,14 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /**
+   * The next draw's 32 bits as a signed int32 (nextU32() | 0, the same state step). Values of 2^31 and up
+   * would be heap numbers in V8; an int32 is not, so a caller that only masks low bits allocates nothing.
+   */
+  nextI32(): number {
+    return this.nextU32() | 0;
+  }
+
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s1 = this.s1;

@@ -49,8 +49,6 @@ export class Cache {
   readonly tags: Int32Array;
   readonly state: Uint8Array;
   readonly data: Uint8Array;
-  /** One precomputed view per slot so whole-line copies allocate nothing. */
-  readonly lineViews: Uint8Array[];
   /** The slab as 32-bit words (a line is a whole number of aligned words), for copyLineFrom. */
   readonly words: Int32Array;
   private readonly lineWords: number;
@@ -89,14 +87,22 @@ export class Cache {
     this.data = new Uint8Array(slots * this.lineBytes);
     this.words = new Int32Array(this.data.buffer, this.data.byteOffset, this.data.length >>> 2);
     this.lineWords = this.lineBytes >>> 2;
-    this.lineViews = new Array<Uint8Array>(slots);
-    for (let i = 0; i < slots; i++) this.lineViews[i] = this.data.subarray(i * this.lineBytes, (i + 1) * this.lineBytes);
     this.replacement = createReplacement(opts.replacement, this.sets, this.ways, opts.rng);
     if (!Number.isFinite(this.maxAddress)) throw new CacheConfigError(`Cache ${opts.name}: bad geometry`);
   }
 
   get slots(): number {
     return this.slotCount;
+  }
+
+  /**
+   * The bytes of `slot` as a new view, for the rare paths that need one (an unaligned destination, a store
+   * racing a background maintenance op); hot paths copy words (copyLineFrom, readWords) instead. Views are
+   * not kept per slot: a slab has tens of thousands of slots, and making them all cost every run ~40K
+   * allocations at set-up.
+   */
+  lineView(slot: number): Uint8Array {
+    return this.data.subarray(slot * this.lineBytes, (slot + 1) * this.lineBytes);
   }
 
   /** Set index of a (line-aligned or not) physical address. */

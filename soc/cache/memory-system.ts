@@ -449,7 +449,7 @@ export class MemorySystem {
       const d0 = dstOff >>> 2;
       for (let k = 0; k < n; k++) to[d0 + k] = from[s0 + k]!;
     } else {
-      dst.set(l1.lineViews[slot]!, dstOff);
+      dst.set(l1.lineView(slot), dstOff);
     }
   }
 

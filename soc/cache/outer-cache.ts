@@ -226,7 +226,7 @@ export class OuterCache {
 
   /** writeLine of the line held in `srcSlot` of an L1 `src` (same line size), copied word by word. */
   writeLineFromCache(la: number, src: Cache, srcSlot: number, t: Ps): void {
-    if (this.bgEnd > t && this.raceStore(la, src.lineViews[srcSlot]!, 0, 0, this.lb, t)) return;
+    if (this.bgEnd > t && this.raceStore(la, src.lineView(srcSlot), 0, 0, this.lb, t)) return;
     const slot = this.allocateDirty(la, t);
     this.cache.copyLineFrom(slot, src, srcSlot);
     if (this.vp !== null) this.versionsToL2(slot, 0, this.lb);

@@ -26,8 +26,9 @@ export class RandomReplacement implements ReplacementPolicy {
   }
   victim(): number {
     // For a power-of-two bound rng.int(ways) never rejects and returns nextU32() % ways: the same draw
-    // and the same value, without its argument checks and float modulo (this runs on every refill).
-    if (this.wayMask >= 0) return this.rng.nextU32() & this.wayMask;
+    // and the same value, without its argument checks and float modulo (this runs on every refill); the
+    // int32 form of the draw has the same low bits and is never boxed.
+    if (this.wayMask >= 0) return this.rng.nextI32() & this.wayMask;
     return this.rng.int(this.ways);
   }
   touch(): void {}
