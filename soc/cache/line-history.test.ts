@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { LineEventKind, LineHistory } from './line-history.ts';
+import type { LineEvent, LineEventKindName } from './line-history.ts';
 
 describe('LineHistory', () => {
   it('keeps the last `depth` events of each line, oldest first, with signed agents and exact times', () => {
@@ -52,5 +54,47 @@ describe('LineHistory', () => {
     h.record(addrs[2]!, LineEventKind.clean, 2, 0, 99);
     expect(h.query(addrs[2]!)).toEqual([{ kind: 'clean', level: 2, agent: 0, time: 99 }]);
     expect(h.query(addrs[1]!)).toEqual([]);
+  });
+
+  it('answers like a plain per-line list of the last events, with L2-then-L1 fills paired or not', () => {
+    const kinds = Object.keys(LineEventKind) as LineEventKindName[];
+    const event = fc.record({
+      line: fc.integer({ min: 0, max: 5 }),
+      offset: fc.integer({ min: 0, max: 31 }),
+      kind: fc.constantFrom(...kinds),
+      level: fc.integer({ min: 0, max: 2 }),
+      agent: fc.integer({ min: -1, max: 3 }),
+      dt: fc.integer({ min: 0, max: 2 }),
+      // An L1 miss served by the L2: the L2's fill then the L1's, same line and time (paired in one entry).
+      missAtCore: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 300 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4200 }), (events, depth, padding) => {
+        const h = new LineHistory(32, depth);
+        const model = new Map<number, LineEvent[]>();
+        const add = (pa: number, kind: LineEventKindName, level: number, agent: number, time: number) => {
+          h.record(pa, LineEventKind[kind], level, agent, time);
+          const list = model.get(Math.floor(pa / 32)) ?? [];
+          list.push({ kind, level, agent, time });
+          model.set(Math.floor(pa / 32), list.slice(-depth));
+        };
+        // Unrelated lines first, so pairs also straddle a batch of the log.
+        for (let i = 0; i < padding; i++) add(0x10000 + i * 32, 'clean', 1, 0, 0);
+        let time = 1;
+        for (const e of events) {
+          time += e.dt;
+          const pa = e.line * 32 + e.offset;
+          if (e.missAtCore !== undefined) {
+            add(pa, e.kind, 2, -1, time);
+            add(e.line * 32, e.kind, 1, e.missAtCore, time);
+          } else {
+            add(pa, e.kind, e.level, e.agent, time);
+          }
+        }
+        for (let line = 0; line < 6; line++) expect(h.query(line * 32 + 5)).toEqual(model.get(line) ?? []);
+        expect(h.query(0x10000)).toEqual(padding > 0 ? [{ kind: 'clean', level: 1, agent: 0, time: 0 }] : []);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

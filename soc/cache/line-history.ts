@@ -40,6 +40,14 @@ const ENTRY_SCALE = 1 / ENTRY_RING;
 const CHUNK_SHIFT = 12;
 const CHUNK_RINGS = 1 << CHUNK_SHIFT;
 
+/**
+ * Level byte of a paired entry: the outer cache's fill and then the same line's L1 fill (agent = core) at the
+ * same time, which every L1 miss that goes to the L2 records. One ring entry holds both, so such a miss
+ * costs one ring update; queries expand it into the two events.
+ */
+const LEVEL_L2_THEN_L1 = 3;
+const L2_AGENT = 0xff;
+
 /** Events buffered before they are applied to their rings (20 bytes each). */
 const LOG_EVENTS = 4096;
 
@@ -134,6 +142,11 @@ export class LineHistory {
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
     if (!this.enabled) return;
     const i = this.logged;
+    // An L1 fill right after the L2's fill of the same line at the same time joins that entry.
+    if (level === 1 && i > 0 && this.logEvent[i - 1] === ((kind & 0xff) | (2 << 8) | (L2_AGENT << 16)) && this.logTime[i - 1] === time && this.lineOf(this.logAddr[i - 1]!) === this.lineOf(pa)) {
+      this.logEvent[i - 1] = (kind & 0xff) | (LEVEL_L2_THEN_L1 << 8) | ((agent & 0xff) << 16);
+      return;
+    }
     this.logAddr[i] = pa;
     this.logEvent[i] = (kind & 0xff) | ((level & 0xff) << 8) | ((agent & 0xff) << 16);
     this.logTime[i] = time;
@@ -176,7 +189,11 @@ export class LineHistory {
     }
   }
 
-  /** Events of the line holding `pa`, oldest first (at most `depth`). */
+  /**
+   * Events of the line holding `pa`, oldest first (at most `depth`). A ring of `depth` entries holds at
+   * least `depth` events (an entry may hold a pair), so the last `depth` of its expanded events are the
+   * line's last `depth` events.
+   */
   query(pa: number): LineEvent[] {
     if (this.logged > 0) this.flush();
     const line = this.lineOf(pa);
@@ -196,15 +213,19 @@ export class LineHistory {
     for (let i = 0; i < n; i++) {
       const e = (head - n + i + this.depth) % this.depth;
       const packed = meta[m + e]!;
-      out.push({
-        kind: KIND_NAMES[packed & 0xff]!,
-        level: (packed >>> 8) & 0xff,
-        // Agents are stored as a signed byte (-1 for the outer cache).
-        agent: (packed << 8) >> 24,
-        time: times[m + e]!,
-      });
+      const kind = KIND_NAMES[packed & 0xff]!;
+      const level = (packed >>> 8) & 0xff;
+      // Agents are stored as a signed byte (-1 for the outer cache).
+      const agent = (packed << 8) >> 24;
+      const time = times[m + e]!;
+      if (level === LEVEL_L2_THEN_L1) {
+        out.push({ kind, level: 2, agent: -1, time });
+        out.push({ kind, level: 1, agent, time });
+      } else {
+        out.push({ kind, level, agent, time });
+      }
     }
-    return out;
+    return out.length > this.depth ? out.slice(out.length - this.depth) : out;
   }
 
   /** The most recent event of `kind` on the line of `pa` at or before `before`, or undefined. */
