@@ -23,6 +23,10 @@ export class Tlb {
   private readonly main: Float64Array;
   private readonly mainNext: Uint8Array;
   private readonly mainSets: number;
+  // 1 / pageBytes when that is a power of two (the multiply is then exact), else 0; mainSets - 1 likewise
+  // for the set index (else -1): no float division or modulo per access.
+  private readonly invPage: number;
+  private readonly setMask: number;
   private lastPage = -1;
   microMisses = 0;
   mainMisses = 0;
@@ -34,19 +38,22 @@ export class Tlb {
     this.main = new Float64Array(cfg.mainEntries).fill(-1);
     this.mainSets = cfg.mainEntries / cfg.mainWays;
     this.mainNext = new Uint8Array(this.mainSets);
+    const pow2 = (n: number) => Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
+    this.invPage = pow2(cfg.pageBytes) ? 1 / cfg.pageBytes : 0;
+    this.setMask = pow2(this.mainSets) ? this.mainSets - 1 : -1;
   }
 
   /** Translates `va` and returns the extra cycles the lookup costs (0 on a micro-TLB hit). */
   access(va: number): number {
-    const page = Math.floor(va / this.cfg.pageBytes);
+    const page = this.invPage !== 0 ? Math.floor(va * this.invPage) : Math.floor(va / this.cfg.pageBytes);
     if (page === this.lastPage) return 0;
     this.lastPage = page;
     const micro = this.micro;
     for (let i = 0; i < micro.length; i++) if (micro[i] === page) return 0;
     this.microMisses++;
     micro[this.microNext] = page;
-    this.microNext = (this.microNext + 1) % micro.length;
-    const set = page % this.mainSets;
+    this.microNext = this.microNext + 1 === micro.length ? 0 : this.microNext + 1;
+    const set = this.setMask >= 0 && page <= 0x7fffffff ? page & this.setMask : page % this.mainSets;
     for (let w = 0; w < this.cfg.mainWays; w++) {
       if (this.main[w * this.mainSets + set] === page) return this.cfg.microMissCycles;
     }
