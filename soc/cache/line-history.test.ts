@@ -97,4 +97,90 @@ describe('LineHistory', () => {
       { numRuns: 150 },
     );
   });
+
+  it('stays exact at any depth up to 255, for times up to 2^53 - 1, with rings in many pool chunks, across clears', () => {
+    const kinds = Object.keys(LineEventKind) as LineEventKindName[];
+    const time = fc.oneof(
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      fc.constantFrom(2 ** 32 - 1, 2 ** 32, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER),
+    );
+    const event = fc.record({
+      line: fc.integer({ min: 0, max: 1 }),
+      kind: fc.constantFrom(...kinds),
+      level: fc.integer({ min: 0, max: 2 }),
+      agent: fc.integer({ min: -1, max: 7 }),
+      time,
+      missAtCore: fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined, freq: 4 }),
+      clearFirst: fc.integer({ min: 0, max: 60 }).map((x) => x === 0),
+    });
+    const depthArb = fc.oneof(fc.constantFrom(1, 2, 8, 255), fc.integer({ min: 1, max: 255 }));
+    // A clear at the end and then at most two events, fewer than the reused rings held before it.
+    const after = fc.option(fc.array(event, { maxLength: 2 }), { nil: undefined });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 700 }), depthArb, fc.integer({ min: 0, max: 9000 }), after, (events, depth, spread, tail) => {
+        const h = new LineHistory(64, depth);
+        let model = new Map<number, LineEvent[]>();
+        const add = (line: number, kind: LineEventKindName, level: number, agent: number, t: number) => {
+          h.record(line * 64 + (t % 64), LineEventKind[kind], level, agent, t);
+          model.set(line, [...(model.get(line) ?? []), { kind, level, agent, time: t }].slice(-depth));
+        };
+        // Other lines first, three events each (more rings than one pool chunk holds; some far away), so
+        // the lines under test get rings in a later chunk, or, after a clear, reuse rings that hold
+        // other lines' events.
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < spread; i++) add(i % 3 === 0 ? 2 ** 40 + i : 100 + i, 'evictClean', 1, i % 4, round * spread + i);
+        }
+        const clear = () => {
+          h.clear();
+          model = new Map();
+        };
+        const apply = (e: (typeof events)[number]) => {
+          if (e.missAtCore !== undefined) {
+            add(e.line, e.kind, 2, -1, e.time);
+            add(e.line, e.kind, 1, e.missAtCore, e.time);
+          } else {
+            add(e.line, e.kind, e.level, e.agent, e.time);
+          }
+        };
+        for (const e of events) {
+          if (e.clearFirst) clear();
+          apply(e);
+        }
+        if (tail !== undefined) {
+          clear();
+          tail.forEach(apply);
+        }
+        for (const line of [0, 1, 100, 2 ** 40 + 3 * 7, 100 + spread - 1]) expect(h.query(line * 64 + 63)).toEqual(model.get(line) ?? []);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('wraps a ring of the largest depth, keeping the last 255 events in order', () => {
+    const h = new LineHistory(64, 255);
+    for (let i = 0; i < 600; i++) h.record(64, LineEventKind.clean, 1, i % 4, 2 ** 53 - 1 - 600 + i);
+    const times = h.query(64).map((e) => e.time);
+    expect(times).toEqual(Array.from({ length: 255 }, (_, k) => 2 ** 53 - 1 - 255 + k));
+  });
+
+  it('rejects events it cannot keep exactly, naming what it expected', () => {
+    const h = new LineHistory(64);
+    expect(() => h.record(0, 0, 1, 0, 5)).toThrow(/LineEventKind/);
+    expect(() => h.record(0, 10, 1, 0, 5)).toThrow(RangeError);
+    expect(() => h.record(0, LineEventKind.fill, 3, 0, 5)).toThrow(/level 0..2/);
+    expect(() => h.record(0, LineEventKind.fill, 1, 0, 1.5)).toThrow(/integer time/);
+    expect(() => h.record(0, LineEventKind.fill, 1, 0, 2 ** 53)).toThrow(RangeError);
+    expect(() => h.record(0, LineEventKind.fill, 1, 0, -1)).toThrow(RangeError);
+    expect(h.query(0)).toEqual([]);
+    // Event ids are 11 bits: 2047 distinct (kind, level, agent) combinations, far more than a SoC's cores make.
+    const many = new LineHistory(64);
+    let distinct = 0;
+    for (let agent = -128; agent < 128 && distinct < 2047; agent++) {
+      for (let kind = 1; kind <= 9 && distinct < 2047; kind++, distinct++) many.record(distinct * 64, kind, 0, agent, 1);
+    }
+    expect(many.query(2046 * 64)).toHaveLength(1);
+    many.record(0, LineEventKind.fill, 1, 0, 2);
+    expect(() => many.query(0)).toThrow(/more than 2047 distinct/);
+  });
 });

@@ -1,6 +1,7 @@
+import { MAX_TIME_PS } from '../../emulator/kernel/time.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
 
-/** What happened to a line (stored as a byte). */
+/** What happened to a line (stored in 4 bits). */
 export const LineEventKind = {
   fill: 1,
   speculativeFill: 2,
@@ -16,6 +17,7 @@ export type LineEventKindName = keyof typeof LineEventKind;
 
 const KIND_NAMES: LineEventKindName[] = [];
 for (const [k, v] of Object.entries(LineEventKind)) KIND_NAMES[v] = k as LineEventKindName;
+const MAX_KIND = KIND_NAMES.length - 1;
 
 /** Lines per direct-mapped index page (4096 lines of 64 bytes: 256 KiB of address space, 16 KiB of index). */
 const INDEX_PAGE_LINES = 4096;
@@ -28,27 +30,36 @@ const DENSE_INDEX_PAGES = 1 << 20;
 /** First length of that flat table (16 KiB: 2^30 bytes of 64-byte lines). */
 const INITIAL_DENSE_SLOTS = 4096;
 
-/**
- * An index entry is (ring + 1) * ENTRY_RING + count << 8 + head (0: the line has no ring yet), exact in a
- * double for any ring below 2^37: the ring's head and count come with the one load that finds the ring,
- * so an event costs one dependent cache miss (the index) and two stores.
- */
-const ENTRY_RING = 65536;
-const ENTRY_SCALE = 1 / ENTRY_RING;
-
-/** Rings per pool chunk (2^12: 128 KiB of events and 256 KiB of times at depth 8). */
+/** Rings per pool chunk (2^12: 256 KiB at depth 8). */
 const CHUNK_SHIFT = 12;
 const CHUNK_RINGS = 1 << CHUNK_SHIFT;
 
 /**
- * Level byte of a paired entry: the outer cache's fill and then the same line's L1 fill (agent = core) at the
+ * Level of a paired entry: the outer cache's fill and then the same line's L1 fill (agent = core) at the
  * same time, which every L1 miss that goes to the L2 records. One ring entry holds both, so such a miss
  * costs one ring update; queries expand it into the two events.
  */
 const LEVEL_L2_THEN_L1 = 3;
 const L2_AGENT = 0xff;
 
-/** Events buffered before they are applied to their rings (20 bytes each). */
+/** A packed event (14 bits): kind | level << 4 | agent byte << 6. */
+const LEVEL_SHIFT = 4;
+const AGENT_SHIFT = 6;
+const L2_FILL_TAG = (2 << LEVEL_SHIFT) | (L2_AGENT << AGENT_SHIFT);
+
+/**
+ * A ring cell is two Int32 words, 8 bytes, so a ring of depth 8 is one 64-byte block: the time's low 32
+ * bits, then its high 21 bits (times are integers below 2^53) under the event's id (11 bits; 0: an empty
+ * cell). Ids number the packed events a history has seen, in the order first seen (a run sees a few
+ * dozen: kinds × levels × agents).
+ */
+const TIME_LOW = 2 ** 32;
+const INV_TIME_LOW = 2 ** -32;
+const TIME_HIGH_BITS = 21;
+const TIME_HIGH_MASK = (1 << TIME_HIGH_BITS) - 1;
+const MAX_EVENT_IDS = (1 << (32 - TIME_HIGH_BITS)) - 1;
+
+/** Events buffered before they are applied to their rings (18 bytes each). */
 const LOG_EVENTS = 4096;
 
 /** Which cache saw the event: 1 = an L1 (agent = core id), 2 = the outer L2 (agent = -1), 0 = memory. */
@@ -62,39 +73,50 @@ export interface LineEvent {
 /**
  * A small ring of recent events per cache line, so the checker can ask "was this line speculatively
  * filled before the device wrote it?" after the fact. Lines get a ring on their first event; rings
- * live in pooled typed arrays. A line finds its ring through a direct-mapped index page (one Int32 per
+ * live in pooled typed arrays. A line finds its ring through a direct-mapped index page (one Uint32 per
  * line, for a block of INDEX_PAGE_LINES lines), found by page number.
  *
- * The pools are megabytes and mostly cold in the host's caches, so: a ring's head and count live in the
- * line's index entry, its packed kind/level/agent (`metaChunks`) and times (`timeChunks`) are each one
- * aligned block, and `record` only appends to
- * a short log (sequential stores that stay in the host's caches); a flush applies a whole batch at once,
- * its ring updates independent enough for the host CPU to overlap their cache misses. Queries flush
- * first, so they see every event.
+ * The pools are megabytes and mostly cold in the host's caches, and flushing is bound by how many bytes
+ * of them it drags in (measured in the default scenario: 8-byte index entries, with Int32 events and
+ * Float64 times kept apart, cost about 1.5× as much per event), so they are kept small. A line's index
+ * entry (4 bytes) holds its ring and the ring's head, with no count (a cell is empty while its id is
+ * 0), and an event with its exact time takes one 8-byte cell, so an event touches its index entry and
+ * one ring cell. `record` only appends to a short log (sequential stores that stay in the host's
+ * caches); a flush applies a whole batch at once, its ring updates independent enough for the host CPU
+ * to overlap their cache misses. Queries flush first, so they see every event.
  */
 export class LineHistory {
   readonly depth: number;
   readonly lineBytes: number;
   enabled = true;
-  // Index pages: each line's entry (ring, count and head, see ENTRY_RING; 0: no ring yet), in order made.
-  private readonly indexPages: Float64Array[] = [];
+  // Index pages: each line's entry ((ring + 1) << headBits | head; 0: no ring yet), in order made.
+  private readonly indexPages: Uint32Array[] = [];
   // Page number → position in indexPages + 1 (0: no page yet), for page numbers below its length.
   private densePageSlots = new Int32Array(0);
-  private readonly farPages = new Map<number, Float64Array>();
+  private readonly farPages = new Map<number, Uint32Array>();
   // The last index page used and the first line it covers (-Infinity: none yet, every line misses it).
   private lastFirstLine = Number.NEGATIVE_INFINITY;
-  private lastPage: Float64Array = new Float64Array(0);
+  private lastPage: Uint32Array = new Uint32Array(0);
   // 1 / lineBytes when lineBytes is a power of two (multiplying is then exact), else 0.
   private readonly invLine: number;
+  // Bits of an index entry that hold the ring's head (enough for depth - 1), and the most rings
+  // an entry can name.
+  private readonly headBits: number;
+  private readonly maxRings: number;
   // Rings live in chunks of CHUNK_RINGS (ring r: chunk r >>> CHUNK_SHIFT): growing adds a chunk and
   // copies nothing (doubling one array copied and re-faulted megabytes each time).
-  private readonly metaChunks: Int32Array[] = [];
-  private readonly timeChunks: Float64Array[] = [];
+  private readonly ringChunks: Int32Array[] = [];
   private capacity = 0;
   private used = 0;
+  // Rings below this were used before the last clear: their events are stale, emptied as they are reused.
+  private stale = 0;
+  // Packed event → its id (0: none yet), and back.
+  private readonly idOfEvent = new Uint16Array(1 << 14);
+  private readonly eventOfId = new Uint16Array(MAX_EVENT_IDS + 1);
+  private ids = 0;
   // Events not yet applied to their rings, in order.
   private readonly logAddr = new Float64Array(LOG_EVENTS);
-  private readonly logEvent = new Int32Array(LOG_EVENTS);
+  private readonly logEvent = new Uint16Array(LOG_EVENTS);
   private readonly logTime = new Float64Array(LOG_EVENTS);
   private logged = 0;
 
@@ -103,6 +125,8 @@ export class LineHistory {
     this.lineBytes = lineBytes;
     this.depth = depth;
     this.invLine = lineBytes > 0 && (lineBytes & (lineBytes - 1)) === 0 ? 1 / lineBytes : 0;
+    this.headBits = depth === 1 ? 0 : 32 - Math.clz32(depth - 1);
+    this.maxRings = 2 ** (32 - this.headBits) - 1;
   }
 
   private lineOf(pa: number): number {
@@ -110,11 +134,11 @@ export class LineHistory {
   }
 
   /** The index page of page number `pageNo`, made if `create` (else undefined when it does not exist). */
-  private indexPage(pageNo: number, create: boolean): Float64Array | undefined {
+  private indexPage(pageNo: number, create: boolean): Uint32Array | undefined {
     if (pageNo >= DENSE_INDEX_PAGES) {
       let far = this.farPages.get(pageNo);
       if (far === undefined && create) {
-        far = new Float64Array(INDEX_PAGE_LINES);
+        far = new Uint32Array(INDEX_PAGE_LINES);
         this.farPages.set(pageNo, far);
       }
       return far;
@@ -123,7 +147,7 @@ export class LineHistory {
     const slot = pageNo < slots.length ? slots[pageNo]! : 0;
     if (slot !== 0) return this.indexPages[slot - 1];
     if (!create) return undefined;
-    const page = new Float64Array(INDEX_PAGE_LINES);
+    const page = new Uint32Array(INDEX_PAGE_LINES);
     this.indexPages.push(page);
     if (pageNo >= slots.length) this.growDenseSlots(pageNo);
     this.densePageSlots[pageNo] = this.indexPages.length;
@@ -139,16 +163,20 @@ export class LineHistory {
     this.densePageSlots = grown;
   }
 
+  /** Logs an event: `kind` a LineEventKind value, `level` 0..2, `agent` a core id (signed byte; -1: the L2). */
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
     if (!this.enabled) return;
+    if (!(kind >= 1 && kind <= MAX_KIND && level >= 0 && level <= 2 && time >= 0 && time <= MAX_TIME_PS && Math.floor(time) === time)) {
+      throw new RangeError(`LineHistory.record: expected a LineEventKind value, level 0..2 and an integer time in 0..2^53-1 ps, got kind ${kind}, level ${level}, time ${time}`);
+    }
     const i = this.logged;
     // An L1 fill right after the L2's fill of the same line at the same time joins that entry.
-    if (level === 1 && i > 0 && this.logEvent[i - 1] === ((kind & 0xff) | (2 << 8) | (L2_AGENT << 16)) && this.logTime[i - 1] === time && this.lineOf(this.logAddr[i - 1]!) === this.lineOf(pa)) {
-      this.logEvent[i - 1] = (kind & 0xff) | (LEVEL_L2_THEN_L1 << 8) | ((agent & 0xff) << 16);
+    if (level === 1 && i > 0 && this.logEvent[i - 1] === (kind | L2_FILL_TAG) && this.logTime[i - 1] === time && this.lineOf(this.logAddr[i - 1]!) === this.lineOf(pa)) {
+      this.logEvent[i - 1] = kind | (LEVEL_L2_THEN_L1 << LEVEL_SHIFT) | ((agent & 0xff) << AGENT_SHIFT);
       return;
     }
     this.logAddr[i] = pa;
-    this.logEvent[i] = (kind & 0xff) | ((level & 0xff) << 8) | ((agent & 0xff) << 16);
+    this.logEvent[i] = kind | (level << LEVEL_SHIFT) | ((agent & 0xff) << AGENT_SHIFT);
     this.logTime[i] = time;
     this.logged = i + 1;
     if (i + 1 === LOG_EVENTS) this.flush();
@@ -159,6 +187,9 @@ export class LineHistory {
     const n = this.logged;
     this.logged = 0;
     const depth = this.depth;
+    const headBits = this.headBits;
+    const headMask = (1 << headBits) - 1;
+    const headScale = 1 << headBits;
     for (let i = 0; i < n; i++) {
       const line = this.lineOf(this.logAddr[i]!);
       let slot = line - this.lastFirstLine;
@@ -170,23 +201,39 @@ export class LineHistory {
       }
       const page = this.lastPage;
       const entry = page[slot]!;
-      let ring: number;
-      let head = 0;
-      let count = 0;
-      if (entry === 0) {
-        if (this.used === this.capacity) this.grow();
-        ring = this.used++;
-      } else {
-        ring = Math.floor(entry * ENTRY_SCALE) - 1;
-        const low = entry - (ring + 1) * ENTRY_RING;
-        head = low & 0xff;
-        count = low >>> 8;
-      }
-      const r = ring & (CHUNK_RINGS - 1);
-      this.metaChunks[ring >>> CHUNK_SHIFT]![r * depth + head] = this.logEvent[i]!;
-      this.timeChunks[ring >>> CHUNK_SHIFT]![r * depth + head] = this.logTime[i]!;
-      page[slot] = (ring + 1) * ENTRY_RING + ((count < depth ? count + 1 : count) << 8) + (head + 1 === depth ? 0 : head + 1);
+      const ring = entry === 0 ? this.newRing() : (entry >>> headBits) - 1;
+      const head = entry & headMask;
+      const cell = ((ring & (CHUNK_RINGS - 1)) * depth + head) * 2;
+      const event = this.logEvent[i]!;
+      const id = this.idOfEvent[event]! || this.newEventId(event);
+      const time = this.logTime[i]!;
+      const high = Math.floor(time * INV_TIME_LOW);
+      const cells = this.ringChunks[ring >>> CHUNK_SHIFT]!;
+      cells[cell] = time - high * TIME_LOW;
+      cells[cell + 1] = high | (id << TIME_HIGH_BITS);
+      page[slot] = (ring + 1) * headScale + (head + 1 === depth ? 0 : head + 1);
     }
+  }
+
+  /** The id of a packed event seen for the first time. */
+  private newEventId(event: number): number {
+    if (this.ids === MAX_EVENT_IDS) throw new RangeError(`LineHistory: more than ${MAX_EVENT_IDS} distinct (kind, level, agent) combinations`);
+    const id = ++this.ids;
+    this.idOfEvent[event] = id;
+    this.eventOfId[id] = event;
+    return id;
+  }
+
+  /** A ring for a line that has none: the next in the pool, emptied if it was used before a clear. */
+  private newRing(): number {
+    if (this.used === this.capacity) this.grow();
+    const ring = this.used++;
+    if (ring >= this.maxRings) throw new RangeError(`LineHistory: more than ${this.maxRings} lines with history at depth ${this.depth}`);
+    if (ring < this.stale) {
+      const first = (ring & (CHUNK_RINGS - 1)) * this.depth * 2;
+      this.ringChunks[ring >>> CHUNK_SHIFT]!.fill(0, first, first + this.depth * 2);
+    }
+    return ring;
   }
 
   /**
@@ -201,23 +248,22 @@ export class LineHistory {
     const page = this.indexPage(pageNo, false);
     const entry = page === undefined ? 0 : page[line - pageNo * INDEX_PAGE_LINES]!;
     if (entry === 0) return [];
-    const ring = Math.floor(entry * ENTRY_SCALE) - 1;
-    const low = entry - (ring + 1) * ENTRY_RING;
-    const head = low & 0xff;
-    const n = low >>> 8;
-    const meta = this.metaChunks[ring >>> CHUNK_SHIFT]!;
-    const times = this.timeChunks[ring >>> CHUNK_SHIFT]!;
-    const r = ring & (CHUNK_RINGS - 1);
-    const m = r * this.depth;
+    const ring = (entry >>> this.headBits) - 1;
+    const head = entry & ((1 << this.headBits) - 1);
+    const cells = this.ringChunks[ring >>> CHUNK_SHIFT]!;
+    const first = (ring & (CHUNK_RINGS - 1)) * this.depth;
     const out: LineEvent[] = [];
-    for (let i = 0; i < n; i++) {
-      const e = (head - n + i + this.depth) % this.depth;
-      const packed = meta[m + e]!;
-      const kind = KIND_NAMES[packed & 0xff]!;
-      const level = (packed >>> 8) & 0xff;
+    // Oldest first: from the head (the next cell to write) round the ring; empty cells are 0.
+    for (let i = 0; i < this.depth; i++) {
+      const cell = (first + ((head + i) % this.depth)) * 2;
+      const word = cells[cell + 1]! >>> 0;
+      if (word === 0) continue;
+      const packed = this.eventOfId[word >>> TIME_HIGH_BITS]!;
+      const kind = KIND_NAMES[packed & ((1 << LEVEL_SHIFT) - 1)]!;
+      const level = (packed >>> LEVEL_SHIFT) & 0x3;
       // Agents are stored as a signed byte (-1 for the outer cache).
-      const agent = (packed << 8) >> 24;
-      const time = times[m + e]!;
+      const agent = ((packed >>> AGENT_SHIFT) << 24) >> 24;
+      const time = (word & TIME_HIGH_MASK) * TIME_LOW + (cells[cell]! >>> 0);
       if (level === LEVEL_L2_THEN_L1) {
         out.push({ kind, level: 2, agent: -1, time });
         out.push({ kind, level: 1, agent, time });
@@ -244,14 +290,14 @@ export class LineHistory {
     this.densePageSlots.fill(0);
     this.farPages.clear();
     this.lastFirstLine = Number.NEGATIVE_INFINITY;
-    this.lastPage = new Float64Array(0);
-    // Rings are reused from 0; a query reads only the cells its index entry counts, so no reset is needed.
+    this.lastPage = new Uint32Array(0);
+    // Rings are reused from 0, each emptied as it is handed out again.
+    this.stale = Math.max(this.stale, this.used);
     this.used = 0;
   }
 
   private grow(): void {
-    this.metaChunks.push(new Int32Array(CHUNK_RINGS * this.depth));
-    this.timeChunks.push(new Float64Array(CHUNK_RINGS * this.depth));
+    this.ringChunks.push(new Int32Array(CHUNK_RINGS * this.depth * 2));
     this.capacity += CHUNK_RINGS;
   }
 }
