@@ -1,11 +1,12 @@
 import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
-import { DramTiming } from './dram-timing.ts';
+import { DramTiming, DRAM_ARRIVE, DRAM_END, DRAM_STEP } from './dram-timing.ts';
 import { lpddr2_800_2x32, DramConfigError } from './dram-timing-config.ts';
 import type { DramTimingConfig } from './dram-timing-config.ts';
 
 const BASE = 0x4000_0000;
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 describe('DramTiming (lpddr2_800_2x32)', () => {
   it('has the 6.4 GB/s peak and maps 32-byte chunks alternately to the two ports', () => {
@@ -86,6 +87,21 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
     expect(end).toBe(3_900_000 + 130_000 + 43_000);
     expect(d.refreshes).toBe(1);
     expect(d.rowMisses).toBe(2);
+  });
+
+  it('counts every refresh interval a request skips, exactly at the interval boundaries', () => {
+    const tREFI = 3_900_000;
+    const d = new DramTiming(lpddr2_800_2x32);
+    d.service(BASE, 32, false, tREFI + 100_000);
+    expect(d.refreshes).toBe(1);
+    // Exactly at the start of the interval after next: two refreshes since, the row closed, the port blocked.
+    expect(d.service(BASE, 32, false, 3 * tREFI)).toBe(3 * tREFI + 130_000 + 43_000);
+    expect(d.refreshes).toBe(3);
+    // The last picosecond of that interval: no refresh; then exactly the next one.
+    expect(d.service(BASE, 32, false, 4 * tREFI - 1)).toBe(4 * tREFI - 1 + 25_000);
+    expect(d.refreshes).toBe(3);
+    expect(d.service(BASE, 32, false, 4 * tREFI)).toBe(4 * tREFI + 130_000 + 43_000);
+    expect(d.refreshes).toBe(4);
   });
 
   it('refuses a config with a non-power-of-two geometry', () => {
@@ -190,6 +206,70 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
     }
     expect(runs.refreshes).toBeGreaterThan(0);
     expect(runs.report(12_000_000)).toEqual(perBurst.report(12_000_000));
+  });
+
+  it('gives the same times above 2^31 as below (the int32 address path agrees with the float one)', () => {
+    // Shifting every address by 1 GiB or 4 GiB (multiples of rowBytes × banks × ports) keeps each request's
+    // port, bank and column and shifts all rows alike, so times and statistics must not change. The low
+    // twin stays below 2^31 (shifts and masks), the high ones lie across and above it (float arithmetic).
+    fc.assert(
+      fc.property(fc.array(streamStep(lpddr2_800_2x32), { minLength: 1, maxLength: 120 }), (steps) => {
+        const low = 0x7fc0_0000 - GiB;
+        const twins = [low, low + GiB, low + 4 * GiB].map((base) => ({ base, d: new DramTiming(lpddr2_800_2x32), ends: [] as number[] }));
+        let t = 0;
+        let off = 0;
+        for (const s of steps) {
+          t += s.gap;
+          off = (Math.floor((off + s.jump) / s.align) * s.align) % (8 * MiB);
+          const bytes = s.run ? Math.max(1, s.bursts * s.burstBytes - (s.tail % s.burstBytes)) : 32;
+          for (const w of twins) w.ends.push(w.d.serviceBursts(w.base + off, bytes, s.write, t, s.run ? s.burstBytes : 32, s.pitch));
+          off += bytes;
+        }
+        for (const w of twins.slice(1)) {
+          expect(w.ends).toEqual(twins[0]!.ends);
+          expect(w.d.report(t)).toEqual(twins[0]!.d.report(t));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('serves a burst-aligned stream by serveStream exactly as by serviceBursts', () => {
+    // Bursts of k × 64 bytes (k chunks per port) from burst-aligned addresses, whole chunks, reads and writes.
+    const streamCase = fc.record({
+      k: fc.constantFrom(1, 2, 4),
+      burstIndex: fc.nat(200_000),
+      bursts: fc.integer({ min: 1, max: 8 }),
+      tailChunks: fc.nat(3),
+      pitch: fc.constantFrom(0, 10_000, 80_000),
+      write: fc.boolean(),
+      gap: fc.oneof(fc.nat(400_000), fc.nat(5_000_000)),
+    });
+    fc.assert(
+      fc.property(fc.array(streamCase, { minLength: 1, maxLength: 80 }), (cases) => {
+        const stream = new DramTiming(lpddr2_800_2x32);
+        const general = new DramTiming(lpddr2_800_2x32);
+        let t = 0;
+        for (const c of cases) {
+          t += c.gap;
+          const burstBytes = c.k * 64;
+          expect(stream.streamChunksPerPort(burstBytes)).toBe(c.k);
+          const addr = BASE + (c.burstIndex % 4096) * burstBytes;
+          const bytes = Math.max(32, c.bursts * burstBytes - 32 * Math.min(c.tailChunks, 2 * c.k - 1));
+          stream.io[DRAM_ARRIVE] = t;
+          stream.io[DRAM_STEP] = c.pitch;
+          stream.serveStream(addr, bytes, c.write, c.k);
+          expect(stream.io[DRAM_END]).toBe(general.serviceBursts(addr, bytes, c.write, t, burstBytes, c.pitch));
+        }
+        expect(stream.report(t)).toEqual(general.report(t));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('offers serveStream only for bursts of whole rounds of the port interleave', () => {
+    const d = new DramTiming(lpddr2_800_2x32);
+    expect([32, 64, 96, 128, 192, 256].map((b) => d.streamChunksPerPort(b))).toEqual([0, 1, 0, 2, 3, 4]);
   });
 });
 

@@ -77,6 +77,11 @@ export class DramTiming {
   private readonly invPorts: number;
   private readonly invRowBytes: number;
   private readonly invBanks: number;
+  // The same geometry as shifts, for addresses below 2^31 (int32 arithmetic).
+  private readonly rowShift: number;
+  private readonly bankShift: number;
+  private readonly interleaveShift: number;
+  private readonly portShift: number;
   /** Data time of one whole interleave chunk: ceil(interleave / burst) bursts. */
   private readonly chunkDataPs: Ps;
 
@@ -99,6 +104,10 @@ export class DramTiming {
     this.invPorts = 1 / this.ports;
     this.invRowBytes = 1 / this.rowBytes;
     this.invBanks = 1 / this.banks;
+    this.rowShift = Math.log2(this.rowBytes);
+    this.bankShift = Math.log2(this.banks);
+    this.interleaveShift = Math.log2(this.interleave);
+    this.portShift = Math.log2(this.ports);
     this.burstBytes = config.portWidthBytes * config.burstLength;
     // A beat is 10^6 / MTps ps (1250 ps at 800 MT/s).
     this.burstPs = Math.round((config.burstLength * 1e6) / config.dataRateMTps);
@@ -148,6 +157,40 @@ export class DramTiming {
   /** serviceBursts with the arrival and step in io[DRAM_ARRIVE], io[DRAM_STEP]; the end lands in io[DRAM_END]. */
   serve(addr: number, bytes: number, isWrite: boolean, burstBytes: number): void {
     const io = this.io;
+    const addrEnd = addr + bytes;
+    let firstChunk: number;
+    let lastChunk: number;
+    let firstInPort: number;
+    let port: number;
+    if (addrEnd <= 0x80000000) {
+      // Shifts and masks while the request lies below 2^31 (the float path gives the same for any address).
+      firstChunk = addr >>> this.interleaveShift;
+      lastChunk = (addrEnd - 1) >>> this.interleaveShift;
+      firstInPort = firstChunk >>> this.portShift;
+      port = firstChunk & (this.ports - 1);
+    } else {
+      firstChunk = Math.floor(addr * this.invInterleave);
+      lastChunk = Math.floor((addrEnd - 1) * this.invInterleave);
+      firstInPort = Math.floor(firstChunk * this.invPorts);
+      // `| 0`: a small non-negative integer, so the typed-array indexes are int32, not doubles.
+      port = (firstChunk - firstInPort * this.ports) | 0;
+    }
+    if (lastChunk !== firstChunk || bytes > burstBytes) {
+      this.serveSpan(addr, bytes, isWrite, burstBytes);
+      return;
+    }
+    // One chunk in one burst (a CPU line, a peripheral word): one port, one bank. The most frequent
+    // request, so this entry is kept small (V8 inlines it into the interconnect's reserve).
+    io[DRAM_CHUNK] = io[DRAM_ARRIVE]!;
+    this.serveChunk(port, firstInPort * this.interleave + (addr - firstChunk * this.interleave), bytes, isWrite);
+    if (isWrite) this.bytesWritten += bytes;
+    else this.bytesRead += bytes;
+    io[DRAM_END] = io[DRAM_CHUNK]!;
+  }
+
+  /** serve() for a request over several chunks, or of several bursts: burst by burst, or port share by share. */
+  private serveSpan(addr: number, bytes: number, isWrite: boolean, burstBytes: number): void {
+    const io = this.io;
     const arrive = io[DRAM_ARRIVE]!;
     const stepPs = io[DRAM_STEP]!;
     const il = this.interleave;
@@ -176,43 +219,70 @@ export class DramTiming {
       io[DRAM_END] = end;
       return;
     }
-    if (lastChunk === firstChunk) {
-      // One chunk (a CPU line, a peripheral word): one port, one bank.
-      io[DRAM_CHUNK] = arrive;
-      this.serveChunk(firstPort, firstInPort * il + (addr - firstChunk * il), bytes, isWrite);
-      end = io[DRAM_CHUNK]!;
-    } else {
-      // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
-      // the run is a run of bursts of its own (serveShare), where ranges of bursts may go in closed form.
-      const k = chunksPerBurst * this.invPorts;
-      const uniform = chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
-      // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
-      // taken together, in address order.
-      for (let j = 0; j < ports; j++) {
-        let c = firstChunk + j;
-        if (c > lastChunk) break;
-        let port = firstPort + j;
-        let chunkInPort = firstInPort;
-        if (port >= ports) {
-          port -= ports;
-          chunkInPort++;
-        }
-        const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
-        if (uniform) {
-          this.serveShare(port, chunkInPort * il, nChunks, k, isWrite);
-          if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
-          continue;
-        }
-        for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
-          const chunkBase = c * il;
-          const lo = c === firstChunk ? addr : chunkBase;
-          const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
-          // The chunk's burst arrives stepPs after the previous burst.
-          io[DRAM_CHUNK] = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
-          this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite);
-          if (io[DRAM_CHUNK]! > end) end = io[DRAM_CHUNK]!;
-        }
+    // Whole chunks per burst, k per port on every port, and a request of whole chunks: a port's share of
+    // the run is a run of bursts of its own (serveShare), where ranges of bursts may go in closed form.
+    const k = chunksPerBurst * this.invPorts;
+    const uniform = chunkAligned && Math.floor(bytes * invIl) * il === bytes && Math.floor(k) === k;
+    // Ports share no state (each has its own data bus, banks and refresh), so each port's chunks are
+    // taken together, in address order.
+    for (let j = 0; j < ports; j++) {
+      let c = firstChunk + j;
+      if (c > lastChunk) break;
+      let port = firstPort + j;
+      let chunkInPort = firstInPort;
+      if (port >= ports) {
+        port -= ports;
+        chunkInPort++;
       }
+      const nChunks = Math.floor((lastChunk - c) * this.invPorts) + 1;
+      if (uniform) {
+        this.serveShare(port, chunkInPort * il, nChunks, k, isWrite);
+        if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
+        continue;
+      }
+      for (let m = 0; m < nChunks; m++, c += ports, chunkInPort++) {
+        const chunkBase = c * il;
+        const lo = c === firstChunk ? addr : chunkBase;
+        const n = (c === lastChunk ? addrEnd : chunkBase + il) - lo;
+        // The chunk's burst arrives stepPs after the previous burst.
+        io[DRAM_CHUNK] = stepPs === 0 ? arrive : arrive + Math.floor((lo - addr) / burstBytes) * stepPs;
+        this.serveChunk(port, chunkInPort * il + (lo - chunkBase), n, isWrite);
+        if (io[DRAM_CHUNK]! > end) end = io[DRAM_CHUNK]!;
+      }
+    }
+    if (isWrite) this.bytesWritten += bytes;
+    else this.bytesRead += bytes;
+    io[DRAM_END] = end;
+  }
+
+  /**
+   * Chunks per port of each burst when a burst of `burstBytes` is a whole number k ≥ 1 of rounds of the
+   * port interleave (burstBytes = k · interleave · ports), else 0. With k > 0, streams of such bursts from
+   * burst-aligned addresses may use serveStream.
+   */
+  streamChunksPerPort(burstBytes: number): number {
+    const k = burstBytes / (this.interleave * this.ports);
+    return Number.isSafeInteger(k) && k >= 1 ? k : 0;
+  }
+
+  /**
+   * serve() for the common streaming request, with the arrival and step in io as for serve: `addr` is a
+   * multiple of the burst (k · interleave · ports bytes, k = streamChunksPerPort(burst) > 0) and `bytes` a
+   * multiple of the interleave. Then the request starts on port 0 at port-local addr / ports and deals each
+   * port k chunks per burst, so serve's alignment tests and chunk arithmetic are known in advance; the
+   * reservations and the result are serve's. The caller guarantees the alignment (it knows its bursts).
+   */
+  serveStream(addr: number, bytes: number, isWrite: boolean, k: number): void {
+    const io = this.io;
+    const ports = this.ports;
+    // Exact: both are whole multiples of the power-of-two divisors.
+    const local = addr * this.invPorts;
+    const chunks = bytes * this.invInterleave;
+    let end = io[DRAM_ARRIVE]!;
+    for (let port = 0; port < ports && port < chunks; port++) {
+      // Chunks port, port + ports, ... of the request are this port's.
+      this.serveShare(port, local, Math.floor((chunks - 1 - port) * this.invPorts) + 1, k, isWrite);
+      if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
     }
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
@@ -232,8 +302,16 @@ export class DramTiming {
   private serveChunk(port: number, local: number, n: number, isWrite: boolean): void {
     const io = this.io;
     const arrive = io[DRAM_CHUNK]!;
-    const rowIndex = Math.floor(local * this.invRowBytes);
-    const row = Math.floor(rowIndex * this.invBanks);
+    let rowIndex: number;
+    let row: number;
+    if (local <= 0x7fffffff) {
+      // Shifts while the address fits 31 bits (the float path below gives the same for any address).
+      rowIndex = local >>> this.rowShift;
+      row = rowIndex >>> this.bankShift;
+    } else {
+      rowIndex = Math.floor(local * this.invRowBytes);
+      row = Math.floor(rowIndex * this.invBanks);
+    }
     const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
     const ready = this.bankReady[b]!;
     let t = arrive > ready ? arrive : ready;
@@ -244,8 +322,10 @@ export class DramTiming {
       let refStart = last * tREFI;
       let inInterval = last > 0 && t >= refStart && t < refStart + tREFI;
       if (!inInterval) {
-        // k = floor(t / tREFI) is exact for integers below 2^53 - tREFI.
-        const k = Math.floor(t / tREFI);
+        // k = floor(t / tREFI) is exact for integers below 2^53 - tREFI. Mostly t lies in the interval after
+        // the last one accounted for, and k is last + 1 without a division.
+        const next = refStart + tREFI;
+        const k = t >= next && t < next + tREFI ? last + 1 : Math.floor(t / tREFI);
         if (k > 0) {
           if (k > last) {
             this.refreshes += k - last;
@@ -305,10 +385,10 @@ export class DramTiming {
   private serveShare(port: number, local: number, nChunks: number, k: number, isWrite: boolean): void {
     const io = this.io;
     const il = this.interleave;
-    const bursts = Math.ceil(nChunks / k);
     let end = io[DRAM_ARRIVE]!;
     let burst = 0;
-    while (burst < bursts) {
+    // Until every burst is served: burst · k < nChunks (a multiply, not the division of ceil(nChunks / k)).
+    while (burst * k < nChunks) {
       const served = this.closedFormBursts(port, local + burst * k * il, burst, nChunks, k, isWrite);
       if (served > 0) {
         burst += served;
@@ -341,8 +421,15 @@ export class DramTiming {
    * E_i − chunk − latency: bursts qualify while that stays inside the current refresh interval.
    */
   private closedFormBursts(port: number, local: number, first: number, nChunks: number, k: number, isWrite: boolean): number {
-    const rowIndex = Math.floor(local * this.invRowBytes);
-    const row = Math.floor(rowIndex * this.invBanks);
+    let rowIndex: number;
+    let row: number;
+    if (local <= 0x7fffffff) {
+      rowIndex = local >>> this.rowShift;
+      row = rowIndex >>> this.bankShift;
+    } else {
+      rowIndex = Math.floor(local * this.invRowBytes);
+      row = Math.floor(rowIndex * this.invBanks);
+    }
     const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
     if (this.openRow[b] !== row) return 0;
     // The bursts wholly in this row: all the rest of the share, or the whole bursts before the row ends.

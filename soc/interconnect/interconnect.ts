@@ -132,6 +132,10 @@ export class Interconnect implements EventTarget {
   private mGroup = new Int32Array(4);
   /** Per master: burst bytes − 1 when a burst is a power of two dividing 4 KiB (groups may go as runs), else −1. */
   private mRunMask = new Int32Array(4);
+  /** Per master: DramTiming.streamChunksPerPort of its burst (> 0: runs of whole chunks go by serveStream). */
+  private mStreamK = new Int32Array(4);
+  /** DRAM port interleave − 1 (a power of two): `bytes & mask` tests whole chunks without a float modulo. */
+  private readonly dramChunkMask: number;
   private mOut = new Int32Array(4);
   private mHead = new Int32Array(4).fill(NONE);
   private mTail = new Int32Array(4).fill(NONE);
@@ -186,6 +190,7 @@ export class Interconnect implements EventTarget {
     this.cyclePs = new Float64Array(BOUNDARY + 1);
     for (let k = 0; k <= BOUNDARY; k++) this.cyclePs[k] = this.clock.cyclesToPs(k);
     this.busXferPs = this.xferTable(this.busWidth);
+    this.dramChunkMask = dram.config.portInterleaveBytes - 1;
   }
 
   get masterCount(): number {
@@ -215,6 +220,7 @@ export class Interconnect implements EventTarget {
     this.mGroup[id] = group;
     const burstBytes = this.mBurstBytes[id]!;
     this.mRunMask[id] = (burstBytes & (burstBytes - 1)) === 0 && BOUNDARY % burstBytes === 0 ? burstBytes - 1 : -1;
+    this.mStreamK[id] = this.dram.streamChunksPerPort(burstBytes);
     const st = this.sim.stats;
     this.cBytes.push(st.counter(`bus.${cfg.name}.bytes`));
     this.cBursts.push(st.counter(`bus.${cfg.name}.bursts`));
@@ -384,7 +390,8 @@ export class Interconnect implements EventTarget {
     // take them as one run (DramTiming.serviceBursts). Same reservations, stats and times as burst by burst.
     const runMask = this.mRunMask[m]!;
     if (k > 1 && runMask >= 0 && region !== null && region.kind === 'dram' && (addr <= 0x7fffffff ? (addr & runMask) === 0 : addr % maxBurst === 0)) {
-      const bursts = Math.min(k, Math.ceil(remaining / maxBurst));
+      // Mostly a whole group of whole bursts remains: no division then.
+      const bursts = remaining >= k * maxBurst ? k : Math.min(k, Math.ceil(remaining / maxBurst));
       const groupBytes = Math.min(remaining, bursts * maxBurst);
       if (bursts > 1 && addr >= region.base && addr + groupBytes <= region.base + region.size) {
         this.reserveRun(m, addr, groupBytes, bursts, maxBurst, isWrite);
@@ -524,8 +531,8 @@ export class Interconnect implements EventTarget {
   }
 
   /**
-   * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) made at one
-   * `now`: each burst starts when the previous one has left the master's port and the shared channel, so
+   * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) from a
+   * burst-aligned `addr` (as issueGroup makes runs), made at one `now`: each burst starts when the previous one has left the master's port and the shared channel, so
    * the starts are start0 + i·pitch with pitch = max(port time, channel time) of a whole burst; the DRAM
    * takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
    * give it, goes to times[T_END].
@@ -564,7 +571,12 @@ export class Interconnect implements EventTarget {
       served = io[DRAM_END]!;
       if (e > served) served = e;
     } else {
-      dram.serve(addr, bytes, isWrite, burstBytes);
+      // Runs of whole chunks whose bursts fill every port alike (addr is burst-aligned) take the DRAM's
+      // streaming entry; others its general one.
+      const streamK = this.mStreamK[m]!;
+      // A run is at most MAX_BURST_GROUP × 4 KiB bytes: an int32, so the mask test is exact.
+      if (streamK > 0 && (bytes & this.dramChunkMask) === 0) dram.serveStream(addr, bytes, isWrite, streamK);
+      else dram.serve(addr, bytes, isWrite, burstBytes);
       served = io[DRAM_END]!;
     }
     // Read data cannot reach the master faster than its port carries it (latest for the last burst).
@@ -638,6 +650,7 @@ export class Interconnect implements EventTarget {
     this.mMaxOut = i32(this.mMaxOut);
     this.mGroup = i32(this.mGroup);
     this.mRunMask = i32(this.mRunMask);
+    this.mStreamK = i32(this.mStreamK);
     this.mOut = i32(this.mOut);
     this.mHead = i32(this.mHead, NONE);
     this.mTail = i32(this.mTail, NONE);
