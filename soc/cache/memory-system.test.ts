@@ -453,3 +453,33 @@ describe('set/way operations', () => {
     expect(back).toEqual(word);
   });
 });
+
+describe('per-L1 valid line counts (skip empty L1s in snoops and walks)', () => {
+  it('stay equal to the valid lines of every L1 through fills, snoops, maintenance, device writes and evictions', () => {
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('read'), core: fc.nat(3), off: fc.nat(511), len: fc.integer({ min: 1, max: 200 }) }),
+      fc.record({ k: fc.constant('write'), core: fc.nat(3), off: fc.nat(511), len: fc.integer({ min: 1, max: 200 }) }),
+      fc.record({ k: fc.constant('inv'), core: fc.nat(3), off: fc.nat(511), len: fc.integer({ min: 1, max: 12000 }) }),
+      fc.record({ k: fc.constant('flushAll'), core: fc.nat(3), off: fc.constant(0), len: fc.constant(0) }),
+      fc.record({ k: fc.constant('dev'), core: fc.constant(0), off: fc.nat(511), len: fc.integer({ min: 1, max: 200 }) }),
+      fc.record({ k: fc.constant('evict'), core: fc.constant(0), off: fc.nat(511), len: fc.integer({ min: 1, max: 200 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
+        const { ms } = machine();
+        const buf = new Uint8Array(300).fill(0x5a);
+        for (const o of ops) {
+          const pa = BASE + o.off;
+          if (o.k === 'read') ms.cpuRead(o.core, pa, new Uint8Array(o.len), 0, o.len);
+          else if (o.k === 'write') ms.cpuWrite(o.core, pa, buf, 0, o.len);
+          else if (o.k === 'inv') ms.l1FlushRange(o.core, pa, o.len);
+          else if (o.k === 'flushAll') ms.l1FlushAll(o.core);
+          else if (o.k === 'dev') ms.deviceWrite('acp', pa, buf, 0, o.len);
+          else ms.evict(pa, o.len);
+          for (let c = 0; c < ms.l1d.length; c++) expect(ms.l1ValidLines(c)).toBe(ms.l1d[c]!.validLines());
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

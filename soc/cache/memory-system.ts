@@ -186,6 +186,14 @@ export class MemorySystem {
   private readonly cycleTime: CycleTime;
   private readonly scratch: Uint8Array;
   private readonly scratchWords: Int32Array;
+  /**
+   * Valid lines per L1, kept exact at every valid <-> invalid change below (lines become valid only through
+   * l1Fill's install): an L1 holding none is skipped by SCU snoops and maintenance walks, which could not
+   * find anything in it. Only a count of 0 is acted on, so an outside Cache.clear() (count too high) is safe.
+   */
+  private readonly l1Valid: Int32Array;
+  /** Per core: its TLB page size minus one when a power of two (page base by a mask), else -1. */
+  private readonly tlbPageMask: Int32Array;
   /** One bit per (line, core) of the range in progress (host walk of l1Lines); all zero between uses. */
   private rangeBits = new Uint32Array(0);
   /** The L1 slot of each (line, core) pair marked in rangeBits (valid only where its bit is set). */
@@ -237,6 +245,11 @@ export class MemorySystem {
     this.scratchWords = new Int32Array(this.scratch.buffer);
     this.recent = new Float64Array(this.ncores * RECENT).fill(-1);
     this.recentCount = new Uint32Array(this.ncores);
+    this.l1Valid = new Int32Array(this.ncores);
+    this.tlbPageMask = Int32Array.from(opts.cores, (c) => {
+      const page = c.tlb.cfg.pageBytes;
+      return Number.isInteger(page) && page > 0 && page <= 2 ** 30 && (page & (page - 1)) === 0 ? page - 1 : -1;
+    });
     this.drainWrite = (addr, off, n) => {
       const buf = this.wc[this.drainCore]!;
       this.mem.write(addr, buf.data, off, n);
@@ -289,7 +302,8 @@ export class MemorySystem {
   // ------------------------------------------------------------------ helpers
 
   private check(where: string, core: number, pa: number, len: number, buf?: Uint8Array, off?: number): void {
-    if (!Number.isInteger(core) || core < 0 || core >= this.ncores) {
+    // `>>> 0` is the identity exactly on integers in [0, 2^32): one test for integer and non-negative.
+    if (core >>> 0 !== core || core >= this.ncores) {
       throw new MemoryArgumentError(`MemorySystem.${where}: core ${core} does not exist (0..${this.ncores - 1})`);
     }
     if (!Number.isSafeInteger(pa) || pa < 0 || !Number.isSafeInteger(len) || len < 0) {
@@ -322,7 +336,9 @@ export class MemorySystem {
   private tlbCost(core: number, pa: number, len: number): number {
     const tlb = this.cores[core]!.tlb;
     const page = tlb.cfg.pageBytes;
-    const first = pa - (pa % page);
+    // pa is a safe integer >= 0: `pa & mask` is its low bits, exactly pa % page (no float modulo).
+    const mask = this.tlbPageMask[core]!;
+    const first = pa - (mask >= 0 ? pa & mask : pa % page);
     // Most accesses stay in one page: one translation.
     if (len > 0 && pa + len <= first + page) return tlb.access(first);
     let cycles = 0;
@@ -350,7 +366,8 @@ export class MemorySystem {
     } else {
       this.history.record(la, LineEventKind.evictClean, 1, core, t);
     }
-    l1.state[slot] = 0;
+    l1.state[slot] = 0; // callers pass a valid slot
+    this.l1Valid[core]!--;
     return cycles;
   }
 
@@ -385,8 +402,9 @@ export class MemorySystem {
     let shared = false;
     const set = l1.setOf(la);
     const tag = l1.tagOf(la);
+    const valid = this.l1Valid;
     for (let o = 0; o < this.ncores; o++) {
-      if (o === core) continue;
+      if (o === core || valid[o] === 0) continue;
       const other = this.l1d[o]!;
       const os = other.lookupSetTag(set, tag);
       if (os < 0) continue;
@@ -398,6 +416,7 @@ export class MemorySystem {
       if (forWrite) {
         // Read-for-ownership: dirty data moves with the line, the other copy goes away.
         other.state[os] = 0;
+        valid[o]!--;
         this.stats.scuInvalidations++;
       } else {
         if (other.state[os]! & LINE_DIRTY) this.l1WriteBack(o, os, la, t);
@@ -414,6 +433,8 @@ export class MemorySystem {
       if (this.vp !== null) this.vp.copyLine(this.vp.l1Line0[core]! + slot, this.vp.l2Line0 + s2);
       cost += this.l2.lastCost;
     }
+    // The slot is invalid here (a free way, or the victim evicted above).
+    valid[core]!++;
     l1.install(slot, la, forWrite ? MESI_M : shared ? MESI_S : MESI_E);
     this.history.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 1, core, t);
     this.missCost = cost;
@@ -428,6 +449,7 @@ export class MemorySystem {
       const os = other.lookup(la);
       if (os >= 0) {
         other.state[os] = 0;
+        this.l1Valid[o]!--;
         this.stats.scuInvalidations++;
       }
     }
@@ -494,6 +516,8 @@ export class MemorySystem {
     const lb = this.lb;
     const l1 = this.l1d[core]!;
     const bpc = this.cpuCfg.l1BytesPerCycle;
+    // Cycles to move one whole line: most lines of a long read (one division per read, not per line).
+    const lineCycles = Math.ceil(lb / bpc);
     let cycles = this.cpuCfg.l1LoadToUseCycles - 1 + this.tlbCost(core, pa, len);
     const end = pa + len;
     let pos = pa;
@@ -516,7 +540,7 @@ export class MemorySystem {
           runLen = 0;
         }
         slot = this.l1Fill(core, la, this.at(cycles), false, false);
-        cycles += this.missCost + Math.ceil(n / bpc);
+        cycles += this.missCost + (n === lb ? lineCycles : Math.ceil(n / bpc));
         if (n === lb) {
           // A whole refilled line: copy through its precomputed view (no allocation), no run.
           if (dstWords === undefined) dstWords = this.wordsOf(dst);
@@ -530,7 +554,7 @@ export class MemorySystem {
       } else {
         this.stats.hits++;
         l1.touch(slot);
-        cycles += Math.ceil(n / bpc);
+        cycles += n === lb ? lineCycles : Math.ceil(n / bpc);
       }
       const src = slot * lb + (pos - la);
       if (runLen > 0 && slot === prevSlot + 1) {
@@ -871,6 +895,7 @@ export class MemorySystem {
         if (s < 0) continue;
         if (partial && l1.state[s]! & LINE_DIRTY) this.l1WriteBack(c, s, la, t);
         l1.state[s] = 0;
+        this.l1Valid[c]!--;
         this.history.record(la, LineEventKind.invalidate, 1, c, t);
       }
       if (mode === 'acp') {
@@ -932,6 +957,7 @@ export class MemorySystem {
       return cycles;
     }
     l1.state[slot] = 0;
+    this.l1Valid[core]!--;
     this.stats.linesInvalidated++;
     this.history.record(la, op === OP_INV ? LineEventKind.invalidate : LineEventKind.cleanInvalidate, 1, core, t);
     return cycles;
@@ -969,6 +995,7 @@ export class MemorySystem {
       let lo = total;
       let hi = -1;
       for (let c = 0; c < nc; c++) {
+        if (this.l1Valid[c] === 0) continue;
         const l1 = this.l1d[c]!;
         const state = l1.state;
         const tags = l1.tags;
@@ -1227,6 +1254,11 @@ export class MemorySystem {
       l1ValidLines: this.l1d.map((c) => c.validLines()),
       l2ValidLines: this.l2.cache.validLines(),
     };
+  }
+
+  /** Valid lines in core's L1 as the memory system counts them (equals l1d[core].validLines()). */
+  l1ValidLines(core: number): number {
+    return this.l1Valid[core] ?? 0;
   }
 
   /** Where the line of `pa` is: per-core MESI states and the L2 state (for tests and the checker). */

@@ -1,5 +1,6 @@
 import type { ClockDomain } from '../../emulator/kernel/clock.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
+import { CycleTime } from '../cache/cycle-time.ts';
 import { Tlb } from './tlb.ts';
 import type { TlbConfig } from './tlb.ts';
 
@@ -20,6 +21,8 @@ export class CpuCore {
   busyUntil: Ps = 0;
   /** Total cycles charged (for utilisation stats). */
   busyCycles = 0;
+  /** clock.cyclesToPs with its exact float shortcut: exec runs once per charged access. */
+  private readonly cycleTime: CycleTime;
 
   constructor(
     id: number,
@@ -30,6 +33,7 @@ export class CpuCore {
     this.id = id;
     this.clock = clock;
     this.tlb = new Tlb(tlb);
+    this.cycleTime = new CycleTime(clock);
   }
 
   /** When new work on this core can start. */
@@ -44,7 +48,7 @@ export class CpuCore {
       throw new RangeError(`CpuCore ${this.id}.exec: expected a non-negative integer cycle count, got ${cycles}`);
     }
     const start = this.startTime();
-    this.busyUntil = start + this.clock.cyclesToPs(cycles);
+    this.busyUntil = start + this.cycleTime.toPs(cycles);
     this.busyCycles += cycles;
     return this.busyUntil;
   }
