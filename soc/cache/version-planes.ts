@@ -245,7 +245,7 @@ export class VersionPlanes {
  * dst[dOff, +n) = src[sOff, +n) for version planes: a short run (a line or a few) moves element by
  * element, cheaper than a subarray (an allocation) plus a TypedArray.set call.
  */
-export function copyVersions(dst: Uint32Array, dOff: number, src: Uint32Array, sOff: number, n: number): void {
+function copyVersions(dst: Uint32Array, dOff: number, src: Uint32Array, sOff: number, n: number): void {
   if (n <= SHORT_RUN) {
     for (let k = 0; k < n; k++) dst[dOff + k] = src[sOff + k]!;
   } else {

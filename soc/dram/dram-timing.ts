@@ -85,6 +85,10 @@ export class DramTiming {
   /** Data time of one whole interleave chunk: ceil(interleave / burst) bursts. */
   private readonly chunkDataPs: Ps;
 
+  // Results of locate() besides the bank index.
+  private locRowIndex = 0;
+  private locRow = 0;
+
   private readonly portFree: Float64Array;
   private readonly lastRefresh: Float64Array;
   private readonly openRow: Float64Array;
@@ -290,6 +294,26 @@ export class DramTiming {
   }
 
   /**
+   * The bank index (port * banks + bank) of port-local address `local`; its row-sized block number and its
+   * row go to locRowIndex and locRow (small integers: fields, not a result object).
+   */
+  private locate(port: number, local: number): number {
+    let rowIndex: number;
+    let row: number;
+    if (local <= 0x7fffffff) {
+      // Shifts while the address fits 31 bits (the float path below gives the same for any address).
+      rowIndex = local >>> this.rowShift;
+      row = rowIndex >>> this.bankShift;
+    } else {
+      rowIndex = Math.floor(local * this.invRowBytes);
+      row = Math.floor(rowIndex * this.invBanks);
+    }
+    this.locRowIndex = rowIndex;
+    this.locRow = row;
+    return (port * this.banks + (rowIndex - row * this.banks)) | 0;
+  }
+
+  /**
    * One chunk of `n` bytes at port-local address `local` of `port`, arriving at io[DRAM_CHUNK]: waits for
    * its bank and any refresh, opens its row if needed, then takes the port's data bus. Its data end goes
    * to io[DRAM_CHUNK]. (Times stay in locals and registers: a ps argument or result would be boxed.)
@@ -302,17 +326,8 @@ export class DramTiming {
   private serveChunk(port: number, local: number, n: number, isWrite: boolean): void {
     const io = this.io;
     const arrive = io[DRAM_CHUNK]!;
-    let rowIndex: number;
-    let row: number;
-    if (local <= 0x7fffffff) {
-      // Shifts while the address fits 31 bits (the float path below gives the same for any address).
-      rowIndex = local >>> this.rowShift;
-      row = rowIndex >>> this.bankShift;
-    } else {
-      rowIndex = Math.floor(local * this.invRowBytes);
-      row = Math.floor(rowIndex * this.invBanks);
-    }
-    const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
+    const b = this.locate(port, local);
+    const row = this.locRow;
     const ready = this.bankReady[b]!;
     let t = arrive > ready ? arrive : ready;
     const tREFI = this.tREFI;
@@ -421,16 +436,9 @@ export class DramTiming {
    * E_i − chunk − latency: bursts qualify while that stays inside the current refresh interval.
    */
   private closedFormBursts(port: number, local: number, first: number, nChunks: number, k: number, isWrite: boolean): number {
-    let rowIndex: number;
-    let row: number;
-    if (local <= 0x7fffffff) {
-      rowIndex = local >>> this.rowShift;
-      row = rowIndex >>> this.bankShift;
-    } else {
-      rowIndex = Math.floor(local * this.invRowBytes);
-      row = Math.floor(rowIndex * this.invBanks);
-    }
-    const b = (port * this.banks + (rowIndex - row * this.banks)) | 0;
+    const b = this.locate(port, local);
+    const rowIndex = this.locRowIndex;
+    const row = this.locRow;
     if (this.openRow[b] !== row) return 0;
     // The bursts wholly in this row: all the rest of the share, or the whole bursts before the row ends.
     const chunksLeft = nChunks - first * k;

@@ -532,9 +532,9 @@ export class Interconnect implements EventTarget {
 
   /**
    * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) from a
-   * burst-aligned `addr` (as issueGroup makes runs), made at one `now`: each burst starts when the previous one has left the master's port and the shared channel, so
-   * the starts are start0 + i·pitch with pitch = max(port time, channel time) of a whole burst; the DRAM
-   * takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
+   * burst-aligned `addr` (as issueGroup makes runs), made at one `now`: each burst starts when the previous
+   * one has left the master's port and the shared channel, so the starts are start0 + i·pitch with
+   * pitch = max(port time, channel time) of a whole burst; the DRAM takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
    * give it, goes to times[T_END].
    */
   protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean): void {
