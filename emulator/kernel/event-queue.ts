@@ -124,6 +124,24 @@ export class EventQueue {
     return id;
   }
 
+  /**
+   * Takes the sequence number the next push would get, for an event kept outside the queue (an
+   * EventLane): ties with queued events then break exactly as if it had been pushed now.
+   */
+  reserveSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /**
+   * Whether the earliest queued event comes after a priority-0 event at the same time with sequence
+   * number `seq` (call headTime first; the queue must not be empty).
+   */
+  headAfter(seq: number): boolean {
+    const slot = this.hSlot[0]!;
+    const p = this.prios[slot]!;
+    return p > 0 || (p === 0 && this.seqs[slot]! > seq);
+  }
+
   /** Cancels a pending event. Returns false if it already fired, was cancelled, or never existed. */
   cancel(id: EventId): boolean {
     if (!(id >= 0) || !Number.isInteger(id)) return false;

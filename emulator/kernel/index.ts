@@ -3,6 +3,8 @@ export type { Ps } from './time.ts';
 export { ClockDomain, ClockError } from './clock.ts';
 export { EventQueue, EventQueueFullError } from './event-queue.ts';
 export type { EventTarget, EventCallback, EventHandler, EventId } from './event-queue.ts';
+export { TargetLane, LaneTimeError } from './event-lane.ts';
+export type { EventLane, LaneHost } from './event-lane.ts';
 export { SimEvent, SimEventError, Timeout, allOf, anyOf } from './sim-event.ts';
 export type { SimEventCallback, EventScheduler, AnyOfResult } from './sim-event.ts';
 export { Process, Interrupt, ProcessError } from './process.ts';

@@ -1,3 +1,4 @@
+import type { EventLane } from './event-lane.ts';
 import { EventQueue } from './event-queue.ts';
 import type { EventCallback, EventId, EventTarget } from './event-queue.ts';
 import { rootLogger } from './log.ts';
@@ -41,6 +42,8 @@ export class Simulator {
   private readonly queue: EventQueue;
   private running = false;
   private stopRequested = false;
+  /** Attached EventLanes, whose events run merged with the queue's. */
+  private readonly lanes: EventLane[] = [];
 
   constructor(opts: SimulatorOptions) {
     if (opts === undefined || !Number.isInteger(opts.seed)) {
@@ -60,12 +63,53 @@ export class Simulator {
 
   /** Number of events scheduled and not yet fired or cancelled. */
   get pending(): number {
-    return this.queue.size;
+    let n = this.queue.size;
+    for (const lane of this.lanes) n += lane.laneSize;
+    return n;
   }
 
   /** Time of the next pending event, or Infinity. */
   peek(): number {
-    return this.queue.peekTime();
+    let t = this.queue.peekTime();
+    for (const lane of this.lanes) if (lane.laneHeadTime < t) t = lane.laneHeadTime;
+    return t;
+  }
+
+  /**
+   * Attaches a component's EventLane: from now on run and step interleave its events with the queue's
+   * in (time, priority 0, reserved sequence) order.
+   */
+  attachLane(lane: EventLane): void {
+    if (!this.lanes.includes(lane)) this.lanes.push(lane);
+  }
+
+  /** The sequence number a post made now would take (for an EventLane's event scheduled now). */
+  reserveSeq(): number {
+    return this.queue.reserveSeq();
+  }
+
+  /**
+   * The lane whose earliest event runs next, before the queue's earliest (time `t`, NaN when the queue is
+   * empty), or null when the queue's runs first or no lane has an event.
+   */
+  private nextLane(t: number): EventLane | null {
+    const lanes = this.lanes;
+    let best: EventLane | null = null;
+    let bt = Infinity;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i]!;
+      const lt = lane.laneHeadTime;
+      // Sequence numbers are unique, so two lanes never tie.
+      if (lt < bt || (lt === bt && lt !== Infinity && lane.laneHeadSeq < best!.laneHeadSeq)) {
+        best = lane;
+        bt = lt;
+      }
+    }
+    if (best === null) return null;
+    if (bt < t) return best;
+    if (bt === t) return this.queue.headAfter(best.laneHeadSeq) ? best : null;
+    // An empty queue (t is NaN) leaves the lane first.
+    return t !== t ? best : null;
   }
 
   /** Calls `fn` after `delay` ps. */
@@ -120,6 +164,24 @@ export class Simulator {
     try {
       for (;;) {
         const t = q.headTime();
+        const lanes = this.lanes;
+        // One lane (the usual case: the bus) is tested inline; several go through nextLane.
+        let lane: EventLane | null = null;
+        if (lanes.length === 1) {
+          const only = lanes[0]!;
+          const lt = only.laneHeadTime;
+          if (lt < t || (lt === t && q.headAfter(only.laneHeadSeq)) || (t !== t && lt !== Infinity)) lane = only;
+        } else if (lanes.length > 1) {
+          lane = this.nextLane(t);
+        }
+        if (lane !== null) {
+          const lt = lane.laneHeadTime;
+          if (!(lt <= until)) break;
+          this._now = lt;
+          lane.fireLaneHead();
+          if (this.stopRequested) return;
+          continue;
+        }
         if (!(t <= until)) break; // NaN (empty) or later than until
         // Handler and arg are read before the event runs: its own posts may reuse the freed slot.
         const slot = q.takeRoot();
@@ -140,6 +202,17 @@ export class Simulator {
   step(): boolean {
     if (this.running) throw new SimulatorError('Simulator.step: called from inside an event (re-entrant step)');
     const q = this.queue;
+    const lane = this.nextLane(q.headTime());
+    if (lane !== null) {
+      this._now = lane.laneHeadTime;
+      this.running = true;
+      try {
+        lane.fireLaneHead();
+      } finally {
+        this.running = false;
+      }
+      return true;
+    }
     if (!q.popUntil(Infinity)) return false;
     this._now = q.time;
     const h = q.handler!;

@@ -1,0 +1,127 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Simulator } from './simulator.ts';
+import { TargetLane, LaneTimeError } from './event-lane.ts';
+import type { EventTarget } from './event-queue.ts';
+
+// A scripted workload: each fired event schedules 0-2 successors, each either posted to the heap (with a
+// priority) or put in a lane. The same script with every lane event posted instead must fire the same
+// events at the same times in the same order.
+interface Step {
+  delay: number;
+  prio: number;
+  lane: number; // -1: post to the heap; 0 or 1: that lane
+}
+const step = fc.record({
+  delay: fc.integer({ min: 0, max: 20 }),
+  prio: fc.integer({ min: -1, max: 1 }),
+  lane: fc.integer({ min: -1, max: 1 }),
+});
+
+function runScript(script: Step[][], initial: number, useLanes: boolean, laneCount: number): number[] {
+  const sim = new Simulator({ seed: 1, queueCapacity: 16 });
+  const fired: number[] = [];
+  let next = 0;
+  let n = 0;
+  const target: EventTarget = {
+    onEvent(id: number) {
+      fired.push(id, sim.now);
+      if (fired.length > 400) return;
+      for (const s of script[n++ % script.length]!) schedule(s);
+    },
+  };
+  const lanes = Array.from({ length: laneCount }, () => new TargetLane(sim, target));
+  const schedule = (s: Step): void => {
+    const id = next++;
+    // Lane events have priority 0; posted ones keep theirs.
+    if (s.lane >= 0 && s.lane < laneCount) {
+      if (useLanes) lanes[s.lane]!.schedule(sim.now + s.delay, id);
+      else sim.post(s.delay, target, id, 0);
+    } else {
+      sim.post(s.delay, target, id, s.prio);
+    }
+  };
+  for (let i = 0; i < initial; i++) schedule({ delay: i % 3, prio: 0, lane: i % 3 - 1 });
+  sim.run();
+  expect(sim.pending).toBe(0);
+  return fired;
+}
+
+describe('TargetLane merged into Simulator.run', () => {
+  it('fires events in the order and at the times they would have had as posts (one lane)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(step, { maxLength: 2 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (script, initial) => {
+        expect(runScript(script, initial, true, 1)).toEqual(runScript(script, initial, false, 1));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fires events in the order and at the times they would have had as posts (two lanes)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(step, { maxLength: 2 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (script, initial) => {
+        expect(runScript(script, initial, true, 2)).toEqual(runScript(script, initial, false, 2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts lane events in pending and peek, and step fires them', () => {
+    const sim = new Simulator({ seed: 1 });
+    const seen: number[] = [];
+    const lane = new TargetLane(sim, { onEvent: (a) => seen.push(a, sim.now) });
+    lane.schedule(50, 1);
+    sim.post(70, { onEvent: (a) => seen.push(a, sim.now) }, 2);
+    lane.schedule(30, 3);
+    expect(sim.pending).toBe(3);
+    expect(sim.peek()).toBe(30);
+    expect(sim.step()).toBe(true);
+    expect(seen).toEqual([3, 30]);
+    expect(sim.peek()).toBe(50);
+    sim.run();
+    expect(seen).toEqual([3, 30, 1, 50, 2, 70]);
+    expect(sim.step()).toBe(false);
+  });
+
+  it('leaves lane events after `until` pending and honours stop() from a lane event', () => {
+    const sim = new Simulator({ seed: 1 });
+    const seen: number[] = [];
+    const lane = new TargetLane(sim, {
+      onEvent: (a) => {
+        seen.push(a);
+        if (a === 2) sim.stop();
+      },
+    });
+    lane.schedule(10, 1);
+    lane.schedule(20, 2);
+    lane.schedule(30, 3);
+    lane.schedule(90, 4);
+    sim.run();
+    expect(seen).toEqual([1, 2]);
+    expect(sim.now).toBe(20);
+    sim.run(50);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(sim.now).toBe(50);
+    expect(sim.pending).toBe(1);
+  });
+
+  it('rejects a time before now, past 2^53 or not an integer', () => {
+    const sim = new Simulator({ seed: 1 });
+    const lane = new TargetLane(sim, { onEvent: () => undefined });
+    sim.post(100, { onEvent: () => lane.schedule(99, 0) }, 0);
+    expect(() => sim.run()).toThrow(LaneTimeError);
+    expect(() => lane.schedule(2 ** 53, 0)).toThrow(/outside/);
+    expect(() => lane.schedule(150.5, 0)).toThrow(LaneTimeError);
+    expect(sim.pending).toBe(0);
+  });
+
+  it('grows past its initial capacity and keeps (time, sequence) order', () => {
+    const sim = new Simulator({ seed: 1 });
+    const seen: number[] = [];
+    const lane = new TargetLane(sim, { onEvent: (a) => seen.push(a) });
+    for (let i = 0; i < 40; i++) lane.schedule(1000 - (i % 7) * 10, i);
+    sim.run();
+    const want = Array.from({ length: 40 }, (_, i) => i).sort((a, b) => (a % 7 === b % 7 ? a - b : (b % 7) - (a % 7)));
+    expect(seen).toEqual(want);
+  });
+});
