@@ -67,7 +67,7 @@ export function createSoc(preset: string | Preset, opts: SocOptions = {}): Soc {
     rng: sim.rng.fork('caches'),
     time: sim,
     memory: dram,
-    timing: { access: (addr: number, len: number, isWrite: boolean, now: Ps) => interconnect.access(cpuMaster, addr, len, isWrite, now) },
+    timing: { accessDelay: (addr: number, len: number, isWrite: boolean, now: Ps) => interconnect.accessDelay(cpuMaster, addr, len, isWrite, now) },
     l1: p.l1d,
     l2: p.l2,
     cpu: p.cpu.timing,

@@ -254,7 +254,7 @@ export class MemorySystem {
       const buf = this.wc[this.drainCore]!;
       this.mem.write(addr, buf.data, off, n);
       if (this.vp !== null) this.vp.dramWrite(addr, buf.versions!, off, n);
-      this.timing.access(addr, n, true, this.drainTime);
+      this.timing.accessDelay(addr, n, true, this.drainTime);
     };
   }
 
@@ -744,7 +744,7 @@ export class MemorySystem {
       const step = this.cpuCfg.deviceAccessBytes;
       for (let a = pa; a < pa + len; a += step) {
         const t = this.at(cycles);
-        const done = this.timing.access(a, Math.min(step, pa + len - a), isWrite, t) + fixed;
+        const done = t + this.timing.accessDelay(a, Math.min(step, pa + len - a), isWrite, t) + fixed;
         cycles += this.cyclesFor(done - t);
       }
       return cycles - startCycles;
@@ -753,7 +753,7 @@ export class MemorySystem {
     for (let pos = pa, la = pa - (pa % lb); pos < pa + len; la += lb) {
       const n = Math.min(la + lb, pa + len) - pos;
       const t = this.at(cycles);
-      const done = this.timing.access(pos, n, isWrite, t);
+      const done = t + this.timing.accessDelay(pos, n, isWrite, t);
       const beats = Math.ceil(n / 8);
       // Loads wait for the data; stores are posted through the store buffer.
       cycles += isWrite ? beats * this.cpuCfg.uncachedBeatCycles : this.cyclesFor(done + fixed - t) + (beats - 1) * this.cpuCfg.uncachedBeatCycles;

@@ -9,9 +9,10 @@ import type { ReplacementKind } from './replacement.ts';
 import type { VersionPlanes } from './version-planes.ts';
 import { CycleTime } from './cycle-time.ts';
 
-/** The atomic timing path below the caches (the Interconnect's `access`): returns the completion time. */
+/** The atomic timing path below the caches (the Interconnect's `accessDelay`). */
 export interface TimingPort {
-  access(addr: number, len: number, isWrite: boolean, now: Ps): Ps;
+  /** Reserves the path for an access made at `now`; returns the ps from `now` until it completes. */
+  accessDelay(addr: number, len: number, isWrite: boolean, now: Ps): Ps;
 }
 
 /** PL310 errata this model reproduces (REFERENCE §2). */
@@ -174,7 +175,7 @@ export class OuterCache {
     const lineWords = this.lb >>> 2;
     if (!this.memReadsWords || !this.mem.readWords!(la, c.words, slot * lineWords, lineWords)) this.mem.read(la, c.data, slot * this.lb, this.lb);
     if (this.vp !== null) this.vp.dramLineToL2(la, slot);
-    const done = this.timing.access(la, this.lb, false, t) + this.memFixedLatencyPs;
+    const done = t + this.timing.accessDelay(la, this.lb, false, t) + this.memFixedLatencyPs;
     c.install(slot, la, LINE_VALID);
     this.history?.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 2, -1, t);
     this.lastCost = this.cfg.hitCycles + this.cyclesFor(done - t);
@@ -205,7 +206,7 @@ export class OuterCache {
       // DEBUG_CTRL = 0x03: write-back and line-fill disabled, the store goes straight to DRAM.
       this.mem.write(la + off, src, srcOff, n);
       if (this.vp !== null) this.versionsToDram(la + off, off, n);
-      this.timing.access(la + off, n, true, t);
+      this.timing.accessDelay(la + off, n, true, t);
       return true;
     }
     if (this.cfg.errata.e727915 && this.hitAtWindowStart(la)) {
@@ -307,14 +308,18 @@ export class OuterCache {
       else vp.dramWrite(la, vp.l2, slot * this.lb, this.lb);
     }
     this.mem.write(la, this.cache.data, slot * this.lb, this.lb);
-    this.timing.access(la, this.lb, true, t);
+    this.timing.accessDelay(la, this.lb, true, t);
     this.stats.writebacks++;
   }
 
   // ------------------------------------------------------------ line primitives
 
-  /** Applies one maintenance op to a present slot; returns extra cycles (a dirty write-back). */
-  private opSlot(op: number, slot: number, t: Ps): number {
+  /**
+   * Applies one maintenance op to a slot at `atCycles` after t0; returns extra cycles (a dirty write-back).
+   * The time is made where it is used, not by the caller nor at the top: a computed time passed to a call
+   * or live across one is boxed (a heap number per line of a range).
+   */
+  private opSlot(op: number, slot: number, t0: Ps, atCycles: number): number {
     const c = this.cache;
     const st = c.state[slot]!;
     if (st === 0) return 0;
@@ -322,13 +327,13 @@ export class OuterCache {
     let cycles = 0;
     const dirty = (st & LINE_DIRTY) !== 0;
     if (op !== OP_INV && dirty) {
-      this.writeBack(slot, la, t);
+      this.writeBack(slot, la, this.at(t0, atCycles));
       c.state[slot] = LINE_VALID;
       this.stats.linesCleaned++;
       cycles += this.cfg.writebackCycles;
     }
     if (op === OP_CLEAN) {
-      this.history?.record(la, LineEventKind.clean, 2, -1, t);
+      this.history?.record(la, LineEventKind.clean, 2, -1, this.at(t0, atCycles));
       return cycles;
     }
     if (op === OP_INV && dirty && this.vp !== null) {
@@ -339,12 +344,12 @@ export class OuterCache {
     }
     if (op === OP_FLUSH && !dirty && this.cfg.errata.e588369 && !this.cfg.workaround588369) {
       // Erratum 588369: the combined operation leaves a clean line valid.
-      this.history?.record(la, LineEventKind.clean, 2, -1, t);
+      this.history?.record(la, LineEventKind.clean, 2, -1, this.at(t0, atCycles));
       return cycles;
     }
     c.state[slot] = 0;
     this.stats.linesInvalidated++;
-    this.history?.record(la, op === OP_INV ? LineEventKind.invalidate : LineEventKind.cleanInvalidate, 2, -1, t);
+    this.history?.record(la, op === OP_INV ? LineEventKind.invalidate : LineEventKind.cleanInvalidate, 2, -1, this.at(t0, atCycles));
     return cycles;
   }
 
@@ -369,7 +374,7 @@ export class OuterCache {
     if (n * c.ways <= c.slots) {
       for (let i = 0, la = firstLa; i < n; i++, la += this.lb) {
         const slot = c.lookup(la);
-        if (slot >= 0) wb += this.opSlot(op, slot, this.at(t0, base + (i + 1) * per + wb));
+        if (slot >= 0) wb += this.opSlot(op, slot, t0, base + (i + 1) * per + wb);
       }
     } else {
       // Mark the range offsets of the present lines in a bitmap, then visit the set bits in ascending
@@ -416,7 +421,7 @@ export class OuterCache {
               word &= word - 1;
               const i = wi * 32 + b;
               // opSlot changes only its own slot, so the slot found by the walk still holds the line.
-              wb += this.opSlot(op, slotAt[i]!, this.at(t0, base + (i + 1) * per + wb));
+              wb += this.opSlot(op, slotAt[i]!, t0, base + (i + 1) * per + wb);
             }
           }
         } finally {
@@ -528,14 +533,14 @@ export class OuterCache {
   cleanIndex(set: number, way: number, t0: Ps): number {
     const cycles = this.cfg.lineOpCycles;
     this.stats.maintOps++;
-    return this.done(cycles + this.opSlot(OP_CLEAN, this.slotOf(set, way), this.at(t0, cycles)));
+    return this.done(cycles + this.opSlot(OP_CLEAN, this.slotOf(set, way), t0, cycles));
   }
 
   /** CLEAN_INV_LINE_IDX: atomic (588369 applies). */
   cleanInvIndex(set: number, way: number, t0: Ps): number {
     const cycles = this.lineOpCost(OP_FLUSH);
     this.stats.maintOps++;
-    return this.done(cycles + this.opSlot(OP_FLUSH, this.slotOf(set, way), this.at(t0, cycles)));
+    return this.done(cycles + this.opSlot(OP_FLUSH, this.slotOf(set, way), t0, cycles));
   }
 
   /** Applies `op` to every slot in way-major order (the order the PL310 walks), returns write-back cycles. */
@@ -543,7 +548,7 @@ export class OuterCache {
     const c = this.cache;
     let wb = 0;
     for (let slot = 0; slot < c.slots; slot++) {
-      if (c.state[slot] !== 0) wb += this.opSlot(op, slot, this.at(t0, base + (slot + 1) * perSlot + wb));
+      if (c.state[slot] !== 0) wb += this.opSlot(op, slot, t0, base + (slot + 1) * perSlot + wb);
     }
     return wb;
   }

@@ -270,9 +270,17 @@ export class Interconnect implements EventTarget {
    * completion time. Throws BusError for an unmapped or straddling burst.
    */
   access(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
+    return now + this.accessDelay(master, addr, len, isWrite, now);
+  }
+
+  /**
+   * `access`, returning the time from `now` to the completion instead: a small integer for a line or a
+   * word, which the caller adds to a time it holds (an absolute time returned from a call is boxed, a
+   * heap number per CPU line fill).
+   */
+  accessDelay(master: MasterId, addr: number, len: number, isWrite: boolean, now: Ps): Ps {
     this.checkMaster(master, 'access');
     this.checkRange(addr, len, 'access');
-    let end = now;
     let a = addr;
     let remaining = len;
     const maxBurst = this.mBurstBytes[master]!;
@@ -280,6 +288,9 @@ export class Interconnect implements EventTarget {
     this.waitAcc = 0;
     this.times[T_NOW] = now;
     this.times[T_READY] = now;
+    // Read back as a float64: starting from the parameter would make `end` a tagged value, boxing every
+    // burst's completion time assigned to it.
+    let end = this.times[T_NOW]!;
     while (remaining > 0) {
       // a % BOUNDARY without a float modulo while the address fits 31 bits (it is an integer ≥ 0).
       const inPage = a <= 0x7fffffff ? a & (BOUNDARY - 1) : a % BOUNDARY;
@@ -309,7 +320,7 @@ export class Interconnect implements EventTarget {
     this.addBurstStats(master, len, bursts);
     this.mAtomic[master]! += 1;
     this.hLatency[master]!.record(end - now);
-    return end;
+    return end - now;
   }
 
   /** Handles an event: arg -1 runs the arbiter; arg >= 0 is the completion of a burst group (see GROUP_ARG). */
