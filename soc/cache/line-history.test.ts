@@ -1,11 +1,22 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
 import { LineEventKind, LineHistory } from './line-history.ts';
-import type { LineEvent, LineEventKindName } from './line-history.ts';
+import type { LineEvent, LineEventKindName, LineHistoryOptions } from './line-history.ts';
+import { LineRings, ringWorkerSource } from './line-history-rings.ts';
+import { LOG_SEGMENT_EVENTS, RingWorker } from './line-history-worker.ts';
 
-describe('LineHistory', () => {
+// Every behaviour holds whether the rings are applied in-thread, by the worker thread from the first
+// segment, or by the worker after the default number of segments applied in-thread.
+const modes: [string, LineHistoryOptions][] = [
+  ['in-thread', { offThreadAfterSegments: Infinity }],
+  ['worker', { offThreadAfterSegments: 0 }],
+  ['default', {}],
+];
+
+describe.each(modes)('LineHistory (%s)', (_mode, options) => {
+  const history = (lineBytes: number, depth?: number) => new LineHistory(lineBytes, depth, options);
   it('keeps the last `depth` events of each line, oldest first, with signed agents and exact times', () => {
-    const h = new LineHistory(64, 4);
+    const h = history(64, 4);
     const big = 2 ** 40 + 128; // a line above 2^32 lines' worth of bytes / 64
     for (let i = 0; i < 7; i++) h.record(0x1000 + (i % 2) * 8, LineEventKind.fill + (i % 3), 1 + (i & 1), i === 6 ? -1 : i, 1e15 + i);
     h.record(big, LineEventKind.deviceWrite, 0, 3, 2 ** 52 + 1);
@@ -23,7 +34,7 @@ describe('LineHistory', () => {
   });
 
   it('sees every event recorded before a query, across many batches, and nothing after clear', () => {
-    const h = new LineHistory(32);
+    const h = history(32);
     const lines = 9000; // more than two pool chunks of rings
     for (let round = 0; round < 5; round++) {
       for (let l = 0; l < lines; l++) h.record(l * 32 * 7, LineEventKind.fill, 2, -1, round * lines + l);
@@ -39,7 +50,7 @@ describe('LineHistory', () => {
   });
 
   it('finds lines spread over many index pages, near and far, and forgets them all on clear', () => {
-    const h = new LineHistory(64, 2);
+    const h = history(64, 2);
     // Page numbers from 0 up past the flat table's first length and its limit (2^20 pages of 256 KiB).
     const addrs = [0, 0x4000_0000, 2 ** 34 + 64, 2 ** 37 - 64, 2 ** 38 + 128, 2 ** 45];
     for (let round = 0; round < 3; round++) {
@@ -70,7 +81,7 @@ describe('LineHistory', () => {
     });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 300 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4200 }), (events, depth, padding) => {
-        const h = new LineHistory(32, depth);
+        const h = history(32, depth);
         const model = new Map<number, LineEvent[]>();
         const add = (pa: number, kind: LineEventKindName, level: number, agent: number, time: number) => {
           h.record(pa, LineEventKind[kind], level, agent, time);
@@ -119,7 +130,7 @@ describe('LineHistory', () => {
     const after = fc.option(fc.array(event, { maxLength: 2 }), { nil: undefined });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 700 }), depthArb, fc.integer({ min: 0, max: 9000 }), after, (events, depth, spread, tail) => {
-        const h = new LineHistory(64, depth);
+        const h = history(64, depth);
         let model = new Map<number, LineEvent[]>();
         const add = (line: number, kind: LineEventKindName, level: number, agent: number, t: number) => {
           h.record(line * 64 + (t % 64), LineEventKind[kind], level, agent, t);
@@ -158,14 +169,14 @@ describe('LineHistory', () => {
   });
 
   it('wraps a ring of the largest depth, keeping the last 255 events in order', () => {
-    const h = new LineHistory(64, 255);
+    const h = history(64, 255);
     for (let i = 0; i < 600; i++) h.record(64, LineEventKind.clean, 1, i % 4, 2 ** 53 - 1 - 600 + i);
     const times = h.query(64).map((e) => e.time);
     expect(times).toEqual(Array.from({ length: 255 }, (_, k) => 2 ** 53 - 1 - 255 + k));
   });
 
   it('rejects events it cannot keep exactly, naming what it expected', () => {
-    const h = new LineHistory(64);
+    const h = history(64);
     expect(() => h.record(0, 0, 1, 0, 5)).toThrow(/LineEventKind/);
     expect(() => h.record(0, 10, 1, 0, 5)).toThrow(RangeError);
     expect(() => h.record(0, LineEventKind.fill, 3, 0, 5)).toThrow(/level 0..2/);
@@ -174,13 +185,134 @@ describe('LineHistory', () => {
     expect(() => h.record(0, LineEventKind.fill, 1, 0, -1)).toThrow(RangeError);
     expect(h.query(0)).toEqual([]);
     // Event ids are 11 bits: 2047 distinct (kind, level, agent) combinations, far more than a SoC's cores make.
-    const many = new LineHistory(64);
+    const many = history(64);
     let distinct = 0;
     for (let agent = -128; agent < 128 && distinct < 2047; agent++) {
       for (let kind = 1; kind <= 9 && distinct < 2047; kind++, distinct++) many.record(distinct * 64, kind, 0, agent, 1);
     }
     expect(many.query(2046 * 64)).toHaveLength(1);
-    many.record(0, LineEventKind.fill, 1, 0, 2);
-    expect(() => many.query(0)).toThrow(/more than 2047 distinct/);
+    expect(() => many.record(0, LineEventKind.fill, 1, 0, 2)).toThrow(/more than 2047 distinct/);
+    expect(many.query(0)).toHaveLength(1);
+  });
+});
+
+/** Records `lines` lines × `rounds` events (times round * lines + line), `stride` bytes apart. */
+function fillLines(h: LineHistory, lines: number, rounds: number, stride = 64): void {
+  for (let round = 0; round < rounds; round++) {
+    for (let l = 0; l < lines; l++) h.record(l * stride, 1 + ((round + l) % 9), 1 + (l & 1), (l % 5) - 1, round * lines + l);
+  }
+}
+
+describe('LineHistory on the worker thread', () => {
+  it('hands full segments to the worker and answers queries after several of them like in-thread', () => {
+    const worker = new RingWorker();
+    const off = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const inThread = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
+    const lines = 5000; // more than one pool chunk of rings, over two index pages
+    fillLines(off, lines, 7);
+    fillLines(inThread, lines, 7);
+    expect(worker.state).toBe('running');
+    expect(worker.handedOver).toBe(Math.floor((lines * 7) / LOG_SEGMENT_EVENTS));
+    for (const l of [0, 1, 4095, 4096, 4999]) expect(off.query(l * 64)).toEqual(inThread.query(l * 64));
+    expect(off.query(0)).toHaveLength(7);
+  });
+
+  it('waits for nothing on queries with nothing recorded since the last one', () => {
+    const worker = new RingWorker();
+    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    fillLines(h, 3000, 3);
+    h.query(0);
+    const handed = worker.handedOver;
+    for (let l = 0; l < 3000; l++) expect(h.query(l * 64)).toHaveLength(3);
+    expect(worker.handedOver).toBe(handed);
+  });
+
+  it('clears through the worker, in order with the segments handed over before and after', () => {
+    const worker = new RingWorker();
+    const h = new LineHistory(64, 4, { offThreadAfterSegments: 0, ringWorker: worker });
+    fillLines(h, 6000, 2);
+    h.clear();
+    expect(h.query(64)).toEqual([]);
+    fillLines(h, 5000, 2); // reuses rings that held events before the clear
+    h.record(64, LineEventKind.clean, 2, -1, 1e12);
+    h.clear();
+    h.record(128, LineEventKind.lostStore, 2, -1, 7);
+    expect(h.query(64)).toEqual([]);
+    expect(h.query(128)).toEqual([{ kind: 'lostStore', level: 2, agent: -1, time: 7 }]);
+    expect(h.query(129 * 64)).toEqual([]);
+  });
+
+  it('keeps a small history in-thread by default, never starting the worker', () => {
+    const worker = new RingWorker();
+    const h = new LineHistory(64, 8, { ringWorker: worker });
+    fillLines(h, 1000, 3);
+    expect(h.query(0)).toHaveLength(3);
+    expect(worker.state).toBe('idle');
+  });
+
+  it('serves several histories from one worker, each seeing only its own events', () => {
+    const worker = new RingWorker({ segmentsAhead: 1 });
+    const a = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const b = new LineHistory(32, 2, { offThreadAfterSegments: 0, ringWorker: worker });
+    for (let i = 0; i < 20_000; i++) {
+      a.record(i * 64, LineEventKind.fill, 1, 0, i);
+      b.record(i * 32, LineEventKind.evictDirty, 2, -1, 2 * i);
+    }
+    expect(a.query(777 * 64)).toEqual([{ kind: 'fill', level: 1, agent: 0, time: 777 }]);
+    expect(b.query(777 * 32)).toEqual([{ kind: 'evictDirty', level: 2, agent: -1, time: 1554 }]);
+  });
+
+  it('falls back to in-thread application when the worker cannot start, saying so once', () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const worker = new RingWorker({ spawn: () => { throw new Error('no threads here'); } });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
+      fillLines(h, 5000, 3);
+      fillLines(ref, 5000, 3);
+      expect(worker.state).toBe('failed');
+      for (const l of [0, 4321, 4999]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+      expect(stderr.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('takes over from the event the worker failed at, losing none and applying none twice', () => {
+    // A worker whose third pool chunk cannot be allocated: it fails in the middle of a segment.
+    const faulty = `(class extends (${LineRings.toString()}) { grow() { if (this.state[0] >= 2 * 4096) throw new RangeError('no memory for rings'); super.grow(); } })`;
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const worker = new RingWorker({ source: ringWorkerSource(faulty) });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
+      const lines = 3 * 4096 + 500;
+      // Events on one far line first, so the failing allocation (ring 8192) falls mid-segment.
+      for (const x of [h, ref]) for (let i = 0; i < 1234; i++) x.record(2 ** 40, LineEventKind.clean, 1, 0, i);
+      fillLines(h, lines, 2);
+      fillLines(ref, lines, 2);
+      for (const l of [0, 8190, 8191, 8192, 8193, lines - 1]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+      expect(h.query(2 ** 40)).toEqual(ref.query(2 ** 40));
+      expect(worker.state).toBe('failed');
+      // And it goes on in-thread.
+      fillLines(h, lines, 1);
+      fillLines(ref, lines, 1);
+      for (const l of [5, 9000, lines - 1]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('applies in-thread what it handed over when the worker never starts', () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const worker = new RingWorker({ source: 'throw new Error("broken worker")', startTimeoutMs: 50 });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      fillLines(h, 4000, 3);
+      expect(h.query(3999 * 64).map((e) => e.time)).toEqual([3999, 7999, 11999]);
+      expect(worker.state).toBe('failed');
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
