@@ -121,3 +121,66 @@ describe('CoherencyChecker', () => {
     expect(violations).toEqual([]);
   });
 });
+
+describe('CoherencyChecker reads shown as one version', () => {
+  /** Runs `script` on two checkers: one shown per-byte versions, one shown the one version; returns both violation lists. */
+  function both(script: (c: CoherencyChecker, read: (reader: 'cpu' | 'dev', pa: number, len: number, v: number) => void) => void): [Violation[], Violation[]] {
+    const perByte = setup();
+    const uniform = setup();
+    script(perByte.checker, (reader, pa, len, v) =>
+      reader === 'cpu' ? perByte.checker.cpuRead(0, pa, len, seen(len, v), 0) : perByte.checker.deviceRead('dma0', pa, len, seen(len, v), 0),
+    );
+    script(uniform.checker, (reader, pa, len, v) =>
+      reader === 'cpu' ? uniform.checker.cpuReadUniform(0, pa, len, v) : uniform.checker.deviceReadUniform('dma0', pa, len, v),
+    );
+    return [perByte.violations, uniform.violations];
+  }
+
+  it('accepts a one-version read of the latest write, short or long', () => {
+    const [a, b] = both((c, read) => {
+      const v = c.deviceWriteVersion('fimc', BASE, 30720);
+      read('cpu', BASE + 100, 8, v);
+      read('cpu', BASE, 30720, v);
+      read('dev', BASE + 4096, 4, v);
+    });
+    expect(a).toEqual([]);
+    expect(b).toEqual([]);
+  });
+
+  it('reports exactly what the per-byte read reports when one byte of a one-version read is stale', () => {
+    const [a, b] = both((c, read) => {
+      const old = c.deviceWriteVersion('fimc', BASE, 8192);
+      c.cpuWriteVersion(0, BASE + 4100, 1); // one newer byte inside the uniform-looking range
+      read('cpu', BASE + 4096, 8, old);
+      read('cpu', BASE, 8192, old);
+      read('dev', BASE + 4100, 4, old);
+    });
+    expect(a.map((v) => v.kind)).toEqual(['lost-cpu-write', 'lost-cpu-write', 'stale-device-read']);
+    expect(b).toEqual(a);
+  });
+
+  it('reports a one-version read of a whole stale range, and an access to a device-owned buffer, like per-byte reads', () => {
+    const [a, b] = both((c, read) => {
+      const old = c.cpuWriteVersion(0, BASE, 64);
+      c.deviceWriteVersion('fimc', BASE, 64);
+      read('cpu', BASE, 64, old);
+      c.onMap('fimc', 0x1000, BASE, 64, DmaDirection.FROM_DEVICE);
+      read('cpu', BASE, 64, old);
+    });
+    expect(a.map((v) => v.kind)).toEqual(['stale-cpu-read', 'cpu-access-device-owned', 'stale-cpu-read']);
+    expect(b).toEqual(a);
+  });
+
+  it('checks a one-version device read of a bounce buffer against the original buffer', () => {
+    const [a, b] = both((c, read) => {
+      const orig = BASE + 0x10000;
+      const bounce = BASE + 0x800000;
+      const cpu = c.cpuWriteVersion(0, orig, 64);
+      c.onBounceStart(bounce, orig, 64);
+      read('dev', bounce, 64, cpu); // the bounce copy carried the CPU's version
+      read('dev', bounce, 64, 0); // a read that missed the copy
+    });
+    expect(a.map((v) => v.kind)).toEqual(['stale-device-read']);
+    expect(b).toEqual(a);
+  });
+});

@@ -2,10 +2,10 @@
 // next reader should see under the DMA API's ownership rules, and compares it with the write the
 // simulated CPU or device actually observed through the real caches and DRAM. Versions, not byte values,
 // are compared, so stale data that happens to equal the new data is still caught.
-import { PagedArray, VERSION_PAGE_ELEMENTS } from '../../soc/memory/paged-array.ts';
+import { PagedArray, VERSION_PAGE_ELEMENTS, VERSION_PAGE_RUNS } from '../../soc/memory/paged-array.ts';
 import { DmaDirection } from '../types.ts';
 import type { Violation, ViolationKind } from '../violation.ts';
-import type { DataObserver } from '../../soc/cache/data-observer.ts';
+import type { UniformReadObserver } from '../../soc/cache/index.ts';
 import { BounceAliases } from './bounce-aliases.ts';
 import { OwnershipTracker } from './ownership.ts';
 import type { OwnedRange } from './ownership.ts';
@@ -28,7 +28,7 @@ export interface CheckerOptions {
 
 const DIR_NAMES = ['BIDIRECTIONAL', 'TO_DEVICE', 'FROM_DEVICE', 'NONE'];
 
-export class CoherencyChecker implements DataObserver {
+export class CoherencyChecker implements UniformReadObserver {
   readonly log = new WriteLog();
   readonly ownership = new OwnershipTracker();
   readonly bounces = new BounceAliases();
@@ -38,12 +38,14 @@ export class CoherencyChecker implements DataObserver {
   internal = 0;
   private readonly latest: PagedArray<Uint32Array>;
   private expected = new Uint32Array(4096);
+  // A read shown as one version, spelled out per byte for the general compare (a mismatch or a bounce).
+  private observedRun = new Uint32Array(64);
   private readonly opts: CheckerOptions;
   private readonly counts = new Map<ViolationKind, number>();
 
   constructor(opts: CheckerOptions) {
     this.opts = opts;
-    this.latest = new PagedArray((n) => new Uint32Array(n), opts.dramBase, opts.dramSize, 'checker', VERSION_PAGE_ELEMENTS);
+    this.latest = new PagedArray((n) => new Uint32Array(n), opts.dramBase, opts.dramSize, 'checker', VERSION_PAGE_ELEMENTS, VERSION_PAGE_RUNS);
   }
 
   /** Violations reported so far, by kind. */
@@ -117,6 +119,20 @@ export class CoherencyChecker implements DataObserver {
     if (this.internal > 0 || !this.inDram(pa, len)) return;
     this.checkOwnership(core, pa, len, 'reads');
     this.compare('cpu', '', core, pa, pa, len, versions, off);
+  }
+
+  cpuReadUniform(core: number, pa: number, len: number, version: number): void {
+    if (this.internal > 0 || !this.inDram(pa, len)) return;
+    this.checkOwnership(core, pa, len, 'reads');
+    // The read is right if the oracle expects that one version throughout; else compare per byte.
+    if (this.latest.uniformValue(pa, len) === version) return;
+    this.compare('cpu', '', core, pa, pa, len, this.spelledOut(len, version), 0);
+  }
+
+  deviceReadUniform(master: string, pa: number, len: number, version: number): void {
+    if (!this.inDram(pa, len)) return;
+    if (this.bounces.size === 0 && this.latest.uniformValue(pa, len) === version) return;
+    this.deviceRead(master, pa, len, this.spelledOut(len, version), 0);
   }
 
   deviceRead(master: string, pa: number, len: number, versions: Uint32Array, off: number): void {
@@ -205,6 +221,13 @@ export class CoherencyChecker implements DataObserver {
         `${name} read ${run} stale bytes at ${hex(addr)}${where} from memory: it saw ${this.log.describe(got)} ` +
         `instead of ${this.log.describe(want)}, which was still in a CPU cache or never reached this buffer${this.lineStory(line)}`);
     }
+  }
+
+  /** observedRun[0, len) = version (a one-version read for the per-byte compare). */
+  private spelledOut(len: number, version: number): Uint32Array {
+    if (this.observedRun.length < len) this.observedRun = new Uint32Array(Math.max(len, this.observedRun.length * 2));
+    this.observedRun.fill(version, 0, len);
+    return this.observedRun;
   }
 
   private checkOwnership(core: number, pa: number, len: number, verb: 'reads' | 'writes'): void {

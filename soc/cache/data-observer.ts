@@ -23,3 +23,15 @@ export interface DataObserver {
    */
   discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string, rangeLo: number, rangeHi: number): void;
 }
+
+/**
+ * An observer that can also be shown a read whose bytes all carry one version as that one number (no
+ * per-byte versions written and compared). Implementing these is optional: a plain DataObserver is
+ * always shown per-byte versions.
+ */
+export interface UniformReadObserver extends DataObserver {
+  /** A CPU read of [pa, pa+len) returned `version` for every byte. */
+  cpuReadUniform(core: number, pa: number, len: number, version: number): void;
+  /** A device read of [pa, pa+len) returned `version` for every byte. */
+  deviceReadUniform(master: string, pa: number, len: number, version: number): void;
+}

@@ -15,5 +15,5 @@ export type { LineEvent, LineEventKindName } from './line-history.ts';
 export { WriteCombineBuffer } from './write-combine.ts';
 export { SpeculationEngine } from './speculation.ts';
 export type { SpeculationConfig, SpeculationScheduler } from './speculation.ts';
-export type { DataObserver } from './data-observer.ts';
+export type { DataObserver, UniformReadObserver } from './data-observer.ts';
 export { VersionPlanes } from './version-planes.ts';

@@ -500,15 +500,24 @@ export class MemorySystem {
     this.check('cpuRead', core, pa, len, dst, dstOff);
     if (len === 0) return 0;
     this.begin(core);
-    const cycles = this.readAt(core, pa, dst, dstOff, len, type);
-    if (this.vp !== null) this.vp.observer.cpuRead(core, pa, len, this.vp.read, 0);
+    const cycles = this.readAt(core, pa, dst, dstOff, len, type, true);
+    const vp = this.vp;
+    if (vp !== null) {
+      // A read of one version (lines a device or a memset wrote) is shown as that number.
+      const v = vp.endRead();
+      if (v >= 0) vp.uniformObserver!.cpuReadUniform(core, pa, len, v);
+      else vp.observer.cpuRead(core, pa, len, vp.read, 0);
+    }
     return cycles;
   }
 
-  /** Reads into dst; with an observer attached, the versions read land in vp.read[0, len). */
-  private readAt(core: number, pa: number, dst: Uint8Array, dstOff: number, len: number, type: MemType): number {
+  /**
+   * Reads into dst; with an observer attached, the versions read land in vp.read[0, len), or with
+   * `oneVersionOk` may be kept as one version (the caller then asks vp.endRead).
+   */
+  private readAt(core: number, pa: number, dst: Uint8Array, dstOff: number, len: number, type: MemType, oneVersionOk = false): number {
     const vp = this.vp;
-    if (vp !== null) vp.ensureRead(len);
+    if (vp !== null) vp.beginRead(len, oneVersionOk && type === 'normal-wb');
     if (type !== 'normal-wb') return this.uncachedRead(core, pa, dst, dstOff, len, type);
     // Offset of core's L1 plane in vp.cachePlanes (-1: no observer).
     const l1v = vp !== null ? vp.l1Base[core]! : -1;
@@ -813,12 +822,12 @@ export class MemorySystem {
   deviceRead(mode: CoherencyMode, pa: number, dst: Uint8Array, dstOff: number, len: number, master = 'device'): void {
     this.check('deviceRead', 0, pa, len, dst, dstOff);
     const vp = this.vp;
-    if (vp !== null) vp.ensureRead(len);
+    if (vp !== null) vp.beginRead(len, true);
     if (mode === 'none') {
       this.mem.read(pa, dst, dstOff, len);
       if (vp !== null) {
-        vp.dramRead(pa, vp.read, 0, len);
-        vp.observer.deviceRead(master, pa, len, vp.read, 0);
+        vp.dramToRead(pa, 0, len);
+        this.showDeviceRead(vp, master, pa, len);
       }
       return;
     }
@@ -855,7 +864,7 @@ export class MemorySystem {
       } else {
         if (runStart >= 0) {
           this.mem.read(runStart, dst, dstOff + (runStart - pa), pos - runStart);
-          if (vp !== null) vp.dramRead(runStart, vp.read, runStart - pa, pos - runStart);
+          if (vp !== null) vp.dramToRead(runStart, runStart - pa, pos - runStart);
           runStart = -1;
         }
         dst.set(from.subarray(fromOff, fromOff + n), d);
@@ -865,9 +874,16 @@ export class MemorySystem {
     }
     if (runStart >= 0) {
       this.mem.read(runStart, dst, dstOff + (runStart - pa), end - runStart);
-      if (vp !== null) vp.dramRead(runStart, vp.read, runStart - pa, end - runStart);
+      if (vp !== null) vp.dramToRead(runStart, runStart - pa, end - runStart);
     }
-    if (vp !== null) vp.observer.deviceRead(master, pa, len, vp.read, 0);
+    if (vp !== null) this.showDeviceRead(vp, master, pa, len);
+  }
+
+  /** Shows the observer a device read's versions: one number when the read kept one version. */
+  private showDeviceRead(vp: VersionPlanes, master: string, pa: number, len: number): void {
+    const v = vp.endRead();
+    if (v >= 0) vp.uniformObserver!.deviceReadUniform(master, pa, len, v);
+    else vp.observer.deviceRead(master, pa, len, vp.read, 0);
   }
 
   /** A DMA master writes memory; `mode` decides which caches are kept coherent. Functional only. */

@@ -7,6 +7,7 @@ import type { DataObserver } from './data-observer.ts';
 import type { MemType } from './memory-attributes.ts';
 import type { CoherencyMode } from './memory-system.ts';
 import { NOT_UNIFORM, VersionPlanes } from './version-planes.ts';
+import type { UniformReadObserver } from './data-observer.ts';
 
 const KiB = 1024;
 /** The address window the random programs work in: 4 version pages, many times the shrunk caches. */
@@ -43,6 +44,22 @@ class RecordingObserver implements DataObserver {
   discardDirty(la: number, len: number, d: Uint32Array, dOff: number, m: Uint32Array, mOff: number, level: string, lo: number, hi: number): void {
     this.show(`dd${level}/${la}/${lo}/${hi}`, d, dOff, len);
     this.show('memory', m, mOff, len);
+  }
+}
+
+/**
+ * Also accepts reads of one version as a number, logged exactly as the per-byte call would be (so its log
+ * must equal a plain observer's), and counts them (so a test can tell the fast path ran).
+ */
+class UniformRecordingObserver extends RecordingObserver implements UniformReadObserver {
+  uniformReads = 0;
+  cpuReadUniform(core: number, pa: number, len: number, version: number): void {
+    this.uniformReads++;
+    this.cpuRead(core, pa, len, new Uint32Array(len).fill(version), 0);
+  }
+  deviceReadUniform(master: string, pa: number, len: number, version: number): void {
+    this.uniformReads++;
+    this.deviceRead(master, pa, len, new Uint32Array(len).fill(version), 0);
   }
 }
 
@@ -118,10 +135,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Runs the program and returns everything the observer saw, then DRAM's and the caches' final versions. */
-function runProgram(preset: Preset, ops: Op[], uniformLines: boolean): string[] {
+function runProgram(preset: Preset, ops: Op[], uniformLines: boolean, observer = new RecordingObserver()): string[] {
   const soc = createSoc(preset, { seed: 3 });
   const ms = soc.memory;
-  const observer = new RecordingObserver();
   ms.attachObserver(observer, { uniformLines });
   const base = soc.preset.dram.base + 1024 * KiB;
   const data = new Uint8Array(SPAN * 2);
@@ -219,7 +235,77 @@ describe('uniform line versions', () => {
         { numRuns: 60, seed: 20261124 },
       );
     });
+
+    it(`${name}: reads shown as one version show what per-byte planes show`, () => {
+      let uniformReads = 0;
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 10, maxLength: 80, size: 'max' }), (ops) => {
+          const observer = new UniformRecordingObserver();
+          const fast = runProgram(preset, ops, true, observer);
+          const reference = runProgram(preset, ops, false);
+          uniformReads += observer.uniformReads;
+          expect(fast.length).toBe(reference.length);
+          for (let i = 0; i < fast.length; i++) if (fast[i] !== reference[i]) expect(`${i}: ${fast[i]}`).toBe(`${i}: ${reference[i]}`);
+        }),
+        { numRuns: 40, seed: 20261125 },
+      );
+      expect(uniformReads).toBeGreaterThan(0);
+    });
   }
+});
+
+describe('VersionPlanes reads kept as one version', () => {
+  const planes = (): VersionPlanes => new VersionPlanes(new UniformRecordingObserver(), 8, 16, 32, 2, 0x1000_0000, 64 * KiB);
+
+  it('a read of lines and DRAM carrying one version ends as that version without writing read', () => {
+    const vp = planes();
+    vp.read.fill(77, 0, 128);
+    vp.dramFill(0x1000_0000, 4096, 6);
+    vp.setLine(vp.l1Line0[0]! + 1, 6);
+    vp.setLine(vp.l1Line0[0]! + 2, 6);
+    vp.beginRead(96, true);
+    vp.readRange(vp.l1Base[0]! + 32 + 8, 24, 0);
+    vp.readLine(vp.l1Line0[0]! + 2, 24);
+    vp.dramToRead(0x1000_0100, 56, 40);
+    expect(vp.endRead()).toBe(6);
+    expect(vp.read[0]).toBe(77);
+  });
+
+  it('a piece of another version (or one per-byte line) writes out the bytes kept so far, then the rest', () => {
+    const vp = planes();
+    vp.setLine(vp.l1Line0[0]!, 6);
+    vp.setLine(vp.l1Line0[0]! + 1, 6);
+    vp.writeArray(vp.l1Base[0]! + 64, Uint32Array.from({ length: 32 }, () => 6), 0, 32);
+    vp.writeConst(vp.l1Base[0]! + 64 + 31, 1, 5); // a stale byte in a line that otherwise holds 6
+    vp.beginRead(96, true);
+    vp.readLine(vp.l1Line0[0]!, 0);
+    vp.readRange(vp.l1Base[0]! + 32, 64, 32);
+    expect(vp.endRead()).toBe(-1);
+    expect(Array.from(vp.read.subarray(0, 96))).toEqual([...Array(95).fill(6), 5]);
+
+    vp.dramFill(0x1000_0000, 64, 8);
+    vp.beginRead(64, true);
+    vp.readLine(vp.l1Line0[0]!, 0);
+    vp.dramToRead(0x1000_0000, 32, 32); // DRAM holds 8, the line 6
+    expect(vp.endRead()).toBe(-1);
+    expect(Array.from(vp.read.subarray(30, 34))).toEqual([6, 6, 8, 8]);
+  });
+
+  it('without oneVersionOk, or with an observer that takes only per-byte versions, read is always written', () => {
+    const vp = planes();
+    vp.setLine(vp.l1Line0[0]!, 6);
+    vp.beginRead(32, false);
+    vp.readLine(vp.l1Line0[0]!, 0);
+    expect(vp.endRead()).toBe(-1);
+    expect(vp.read[31]).toBe(6);
+    const plain = new VersionPlanes(new RecordingObserver(), 8, 16, 32, 2, 0x1000_0000, 64 * KiB);
+    expect(plain.uniformObserver).toBeNull();
+    plain.setLine(plain.l1Line0[0]!, 4);
+    plain.beginRead(32, true);
+    plain.readLine(plain.l1Line0[0]!, 0);
+    expect(plain.endRead()).toBe(-1);
+    expect(plain.read[0]).toBe(4);
+  });
 });
 
 describe('VersionPlanes marks', () => {

@@ -9,11 +9,17 @@
 // the (large, host-cache-cold) plane. The invariant, kept by the helpers below: whoever reads or partly
 // writes a line's per-byte plane calls `materialise(line)` first; a whole-line write sets the mark (one
 // version) or clears it (per-byte source).
-import { PagedArray, VERSION_PAGE_ELEMENTS } from '../memory/paged-array.ts';
-import type { DataObserver } from './data-observer.ts';
+import { PagedArray, VERSION_PAGE_ELEMENTS, VERSION_PAGE_RUNS } from '../memory/paged-array.ts';
+import type { DataObserver, UniformReadObserver } from './data-observer.ts';
 
 /** The mark of a line whose per-byte plane holds its versions. */
 export const NOT_UNIFORM = -1;
+
+// States of the read in progress besides "one version so far" (a version, >= 0).
+/** `read` holds the versions (the default; the read is not kept as one version). */
+const READ_PER_BYTE = -1;
+/** A read kept as one version has not returned any bytes yet. */
+const READ_EMPTY = -2;
 
 /** Runs up to this many versions are moved element by element (no subarray allocation, no set call). */
 const SHORT_RUN = 256;
@@ -41,6 +47,12 @@ export class VersionPlanes {
   readonly wc: Uint32Array[];
   /** Versions returned by the read in progress, indexed from the read's first byte. */
   read: Uint32Array;
+  /** The observer, when it accepts reads of one version as a number (see UniformReadObserver). */
+  readonly uniformObserver: UniformReadObserver | null;
+  // While a read begun by beginRead has returned one version for all its bytes so far: that
+  // version, with `read` not written, for [0, readKept); else READ_EMPTY or READ_PER_BYTE.
+  private readConst = READ_PER_BYTE;
+  private readKept = 0;
   /** Versions DRAM held under a line about to be overwritten or exposed. */
   readonly below: Uint32Array;
   private readonly dram: PagedArray<Uint32Array>;
@@ -74,9 +86,50 @@ export class VersionPlanes {
     this.wc = Array.from({ length: cores }, () => new Uint32Array(lineBytes));
     this.read = new Uint32Array(4096);
     this.below = new Uint32Array(lineBytes);
-    this.dram = new PagedArray((n) => new Uint32Array(n), dramBase, dramSize, 'versions', VERSION_PAGE_ELEMENTS);
+    this.dram = new PagedArray((n) => new Uint32Array(n), dramBase, dramSize, 'versions', VERSION_PAGE_ELEMENTS, VERSION_PAGE_RUNS);
     this.dramBase = dramBase;
     this.dramEnd = dramBase + dramSize;
+    const o = observer as Partial<UniformReadObserver>;
+    this.uniformObserver = typeof o.cpuReadUniform === 'function' && typeof o.deviceReadUniform === 'function' ? (observer as UniformReadObserver) : null;
+  }
+
+  // ------------------------------------------------------ reads kept as one version
+
+  /**
+   * Starts a read of `len` bytes. With `oneVersionOk` (and an observer that accepts it) the read may be
+   * kept as one version: its pieces, returned in address order through readRange/readLine/dramToRead,
+   * write `read` only once a piece carries another version. endRead says which way it went.
+   */
+  beginRead(len: number, oneVersionOk: boolean): void {
+    this.ensureRead(len);
+    this.readConst = oneVersionOk && this.uniformObserver !== null ? READ_EMPTY : READ_PER_BYTE;
+    this.readKept = 0;
+  }
+
+  /** Ends a read begun by beginRead: the version of every byte if it kept one, else -1 (`read` holds them). */
+  endRead(): number {
+    const v = this.readConst;
+    this.readConst = READ_PER_BYTE;
+    return v >= 0 ? v : -1;
+  }
+
+  /** Whether the piece [dstOff, +n) of one version v extends the read kept as one version (else `read` is written out). */
+  private keepsUniform(v: number, dstOff: number, n: number): boolean {
+    const c = this.readConst;
+    if (c === READ_PER_BYTE) return false;
+    if ((c === v || c === READ_EMPTY) && dstOff === this.readKept) {
+      this.readConst = v;
+      this.readKept = dstOff + n;
+      return true;
+    }
+    this.writeOutRead();
+    return false;
+  }
+
+  /** Leaves one-version mode: `read` gets the version of the bytes kept so far. */
+  private writeOutRead(): void {
+    if (this.readConst >= 0) this.read.fill(this.readConst, 0, this.readKept);
+    this.readConst = READ_PER_BYTE;
   }
 
   // ------------------------------------------------------------ uniform marks
@@ -146,6 +199,16 @@ export class VersionPlanes {
   readRange(planeOff: number, n: number, dstOff: number): void {
     const lb = this.lineBytes;
     const u = this.uniform;
+    if (this.readConst !== READ_PER_BYTE) {
+      // A read kept as one version continues if every line of the range carries the same mark.
+      const first = Math.floor(planeOff / lb);
+      const last = Math.floor((planeOff + n - 1) / lb);
+      const v = u[first]!;
+      let line = first + 1;
+      while (line <= last && u[line] === v) line++;
+      if (v >= 0 && line > last && this.keepsUniform(v, dstOff, n)) return;
+      this.writeOutRead();
+    }
     const r = this.read;
     const end = planeOff + n;
     // Consecutive per-byte lines are copied as one run.
@@ -169,8 +232,12 @@ export class VersionPlanes {
   /** read[dstOff, +lineBytes) = the versions of a whole line (a refilled line read by the CPU). */
   readLine(line: number, dstOff: number): void {
     const v = this.uniform[line]!;
-    const r = this.read;
     const lb = this.lineBytes;
+    if (this.readConst !== READ_PER_BYTE) {
+      if (v >= 0 && this.keepsUniform(v, dstOff, lb)) return;
+      this.writeOutRead();
+    }
+    const r = this.read;
     if (v >= 0) {
       for (let k = dstOff, e = dstOff + lb; k < e; k++) r[k] = v;
     } else {
@@ -201,6 +268,16 @@ export class VersionPlanes {
 
   private inDram(pa: number, len: number): boolean {
     return pa >= this.dramBase && pa + len <= this.dramEnd;
+  }
+
+  /** read[off, +len) = DRAM's versions of [pa, pa+len), or extends a read kept as one version. */
+  dramToRead(pa: number, off: number, len: number): void {
+    if (this.readConst !== READ_PER_BYTE) {
+      const v = this.inDram(pa, len) ? this.dram.uniformValue(pa, len) : 0;
+      if (v >= 0 && this.keepsUniform(v, off, len)) return;
+      this.writeOutRead();
+    }
+    this.dramRead(pa, this.read, off, len);
   }
 
   /** DRAM's versions of [pa, pa+len) into dst (0 outside DRAM: MMIO carries no versions). */

@@ -290,3 +290,103 @@ describe('PagedArray page lookup', () => {
     );
   });
 });
+
+describe('PagedArray pages held as runs', () => {
+  const P = 16;
+  const runs = (maxRuns: number, pages = 6): PagedArray<Uint32Array> => new PagedArray((n) => new Uint32Array(n), BASE, pages * P, 'versions', P, maxRuns);
+  const all = (a: PagedArray<Uint32Array>): number[] => {
+    const dst = new Uint32Array(a.size);
+    a.read(BASE, dst, 0, a.size);
+    return Array.from(dst);
+  };
+
+  it('keeps a page cut by fills as runs, answering uniform reads inside one run and not across runs', () => {
+    const a = runs(4);
+    a.fill(BASE + 5, 2 * P, 7); // page 0: [0,5)=0 [5,16)=7; page 1 whole; page 2: [0,5)=7 [5,16)=0
+    expect(a.residentPages()).toBe(0);
+    expect(a.uniformValue(BASE + 6, 4)).toBe(7);
+    expect(a.uniformValue(BASE, 5)).toBe(0);
+    expect(a.uniformValue(BASE + 4, 2)).toBe(-1); // a stale element next to the run
+    expect(a.uniformValue(BASE + 5, 2 * P)).toBe(7); // runs of three pages with one value
+    expect(a.uniformValue(BASE + 5, 2 * P + 1)).toBe(-1);
+    expect(all(a).slice(0, 3 * P)).toEqual([...Array(5).fill(0), ...Array(2 * P).fill(7), ...Array(P - 5).fill(0)]);
+  });
+
+  it('makes a page uniform again when fills leave one run (lines written back one after another)', () => {
+    const a = runs(3);
+    for (let at = 0; at < P; at += 4) a.fill(BASE + P + at, 4, 9);
+    expect(a.uniformValue(BASE + P, P)).toBe(9);
+    expect(a.residentPages()).toBe(0);
+    const words = new Int32Array(4);
+    expect(a.readWords(BASE + P + 4, words, 0, 4)).toBe(true);
+    expect(Array.from(words)).toEqual([9, 9, 9, 9]);
+  });
+
+  it('materialises a page that would need more than maxRuns runs, keeping every element', () => {
+    const a = runs(3);
+    a.fill(BASE + 2, 2, 1);
+    a.fill(BASE + 6, 2, 2); // 0,1,0,2,0: five runs
+    expect(a.residentPages()).toBe(1);
+    expect(all(a).slice(0, 10)).toEqual([0, 0, 1, 1, 0, 0, 2, 2, 0, 0]);
+  });
+
+  it('word reads and pieces follow the runs: word stores within a run, per-run pieces across them', () => {
+    const a = runs(4);
+    a.fill(BASE + 8, 4, 5); // page 0: [0,8)=0 [8,12)=5 [12,16)=0
+    const words = new Int32Array(8).fill(-1);
+    expect(a.readWords(BASE + 8, words, 1, 4)).toBe(true);
+    expect(Array.from(words.subarray(1, 5))).toEqual([5, 5, 5, 5]);
+    expect(a.readWords(BASE + 6, words, 0, 4)).toBe(false); // crosses runs: the caller uses read
+    const pieces: [number | string, number, number, number][] = [];
+    a.forEachPiece(BASE + 6, 8, false, (page, start, end, addr) => pieces.push([typeof page === 'number' ? page : 'array', start, end, addr - BASE]));
+    expect(pieces).toEqual([[0, 6, 8, 6], [5, 8, 12, 8], [0, 12, 14, 12]]);
+    expect(a.residentPages()).toBe(0);
+  });
+
+  it('matches a flat array for any sequence of writes, fills and reads, for any run limit', () => {
+    const size = 6 * P;
+    const op = fc.record({
+      kind: fc.constantFrom('write', 'fill', 'fill', 'read', 'words'),
+      off: fc.nat(size - 1),
+      len: fc.nat(2 * P),
+      v: fc.constantFrom(0, 1, 2, 0xffffffff),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 50 }), (maxRuns, ops) => {
+        const a = runs(maxRuns);
+        const model = new Uint32Array(size);
+        let next = 10;
+        for (const o of ops) {
+          const len = Math.min(o.len, size - o.off);
+          if (o.kind === 'fill') {
+            a.fill(BASE + o.off, len, o.v);
+            model.fill(o.v, o.off, o.off + len);
+          } else if (o.kind === 'write') {
+            const src = Uint32Array.from({ length: len }, () => next++);
+            a.write(BASE + o.off, src, 0, len);
+            model.set(src, o.off);
+          } else if (o.kind === 'words') {
+            const n = Math.min(len, P - (o.off % P));
+            const words = new Int32Array(n);
+            if (a.readWords(BASE + o.off, words, 0, n)) expect(Array.from(new Uint32Array(words.buffer))).toEqual(Array.from(model.subarray(o.off, o.off + n)));
+          } else {
+            const dst = new Uint32Array(len);
+            a.read(BASE + o.off, dst, 0, len);
+            expect(Array.from(dst)).toEqual(Array.from(model.subarray(o.off, o.off + len)));
+            const run = model.subarray(o.off, o.off + len);
+            const u = a.uniformValue(BASE + o.off, len);
+            if (u >= 0) expect(run.every((x) => x === u)).toBe(true);
+            // A run of one value in untouched, uniform or run pages is always recognised.
+            if (len > 0 && run.every((x) => x === run[0]) && a.residentPages() === 0) expect(u).toBe(run[0]);
+          }
+        }
+        expect(all(a)).toEqual(Array.from(model));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('rejects a run limit outside 0..64', () => {
+    expect(() => new PagedArray((n) => new Uint32Array(n), BASE, 64, 'versions', 16, -1)).toThrow(/maxRuns must be an integer in 0\.\.64/);
+  });
+});
