@@ -25,7 +25,7 @@ export interface RingWorkerOptions {
   spawn?: (source: string, options: WorkerOptions) => Worker;
   /** The worker's source. Default: ringWorkerSource(). */
   source?: string;
-  /** How long a drain waits for the worker to start before applying in-thread instead. Default 5000 ms. */
+  /** How long a drain waits for the worker to start before applying in-thread instead. Default 2000 ms. */
   startTimeoutMs?: number;
   /**
    * Segments handed over and not yet applied before the simulation thread waits for the worker (the
@@ -92,6 +92,11 @@ export class RingWorker {
   }
 
   /** Segments and clears handed to the worker so far (for diagnostics and tests). */
+  /** Whether the thread is up (a history may then hand over from its first segment: no start-up to pay). */
+  get running(): boolean {
+    return this.status === 'running';
+  }
+
   get handedOver(): number {
     return this.submitted;
   }
@@ -161,6 +166,9 @@ export class RingWorker {
       const spawn = this.options.spawn ?? ((source: string, options: WorkerOptions) => new Worker(source, options));
       const worker = spawn(this.options.source ?? ringWorkerSource(), {
         eval: true,
+        // Not the process's flags: `--input-type=module` (node -e of an ES module) would make the
+        // worker's CommonJS source fail to load, and profiling flags would profile it too.
+        execArgv: [],
         workerData: { ctrl: ctrl.buffer, queueLength: QUEUE_LENGTH, pollMs: POLL_MS, sleepAfterMs: SLEEP_AFTER_MS, port: port2, layout: RING_CTRL, states: RING_WORKER_STATE },
         transferList: [port2],
       });
@@ -263,7 +271,7 @@ export class RingWorker {
         this.takeOver(`failed (${this.failureMessage()})`);
         return;
       }
-      if (state === RING_WORKER_STATE.starting && performance.now() - this.startedAt > (this.options.startTimeoutMs ?? 5000)
+      if (state === RING_WORKER_STATE.starting && performance.now() - this.startedAt > (this.options.startTimeoutMs ?? 2000)
         && Atomics.compareExchange(ctrl, RING_CTRL.state, RING_WORKER_STATE.starting, RING_WORKER_STATE.abandoned) === RING_WORKER_STATE.starting) {
         ctrl[RING_CTRL.failedAt] = -1;
         this.takeOver('did not start in time');

@@ -56,7 +56,7 @@ export interface LineHistoryOptions {
   /**
    * Full log segments (4096 events each) applied on the simulation thread before the history hands its
    * segments to the worker thread (default 4, so small histories never start it; 0: from the start;
-   * Infinity: never).
+   * Infinity: never). A history whose worker already runs hands over from its first full segment.
    */
   offThreadAfterSegments?: number;
   /** The worker thread to use (default: this thread's shared one). */
@@ -142,7 +142,8 @@ export class LineHistory {
       return;
     }
     this.rings.apply(this.logAddr, this.logEvent, this.logTime, 0, n);
-    if (full && ++this.fullSegments >= this.offThreadAfter) this.goOffThread();
+    // Once the shared worker runs (started for an earlier history), even a young history goes to it.
+    if (full && (++this.fullSegments >= this.offThreadAfter || (this.worker !== null && this.worker.running))) this.goOffThread();
   }
 
   /** Hands the rings to the worker thread, if there is one to use (the log is empty here). */
