@@ -1,5 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
+import { Worker } from 'node:worker_threads';
 import { LineEventKind, LineHistory } from './line-history.ts';
 import type { LineEvent, LineEventKindName, LineHistoryOptions } from './line-history.ts';
 import { LineRings, ringWorkerSource } from './line-history-rings.ts';
@@ -260,6 +261,18 @@ describe('LineHistory on the worker thread', () => {
     }
     expect(a.query(777 * 64)).toEqual([{ kind: 'fill', level: 1, agent: 0, time: 777 }]);
     expect(b.query(777 * 32)).toEqual([{ kind: 'evictDirty', level: 2, agent: -1, time: 1554 }]);
+  });
+
+  it('starts its worker without the process flags (a worker inheriting --input-type=module cannot load)', () => {
+    // What a worker would inherit in a process started as `node --input-type=module -e` (bench host's
+    // steady child) when the options do not set its flags.
+    const worker = new RingWorker({ spawn: (src, opts) => new Worker(src, { ...opts, execArgv: opts.execArgv ?? ['--input-type=module'] }) });
+    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
+    fillLines(h, 5000, 3);
+    fillLines(ref, 5000, 3);
+    for (const l of [0, 2500, 4999]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+    expect(worker.state).toBe('running');
   });
 
   it('falls back to in-thread application when the worker cannot start, saying so once', () => {
