@@ -267,6 +267,53 @@ describe('DramTiming (lpddr2_800_2x32)', () => {
     );
   });
 
+  it('serves consecutive streaming groups by serveStream exactly as by serviceBursts, for other geometries too', () => {
+    // Groups that follow each other through the address space (as a camera's do): most shares find their
+    // row open and no refresh due (serveStream's inline closed form); short refresh intervals, small rows
+    // and jumps put refreshes, row ends and conflicts inside shares (serveShare's cases). tREFI 0: no refresh.
+    const geometry = fc.record({
+      tREFIns: fc.constantFrom(3900, 700, 0),
+      rowBytes: fc.constantFrom(4096, 512, 256),
+      banks: fc.constantFrom(8, 2),
+      ports: fc.constantFrom(2, 1, 4),
+      k: fc.constantFrom(1, 2),
+    });
+    const group = fc.record({
+      bursts: fc.integer({ min: 1, max: 6 }),
+      tailChunks: fc.nat(3),
+      pitch: fc.constantFrom(0, 10_000, 40_000),
+      write: fc.boolean(),
+      gap: fc.oneof(fc.constant(0), fc.nat(300_000), fc.nat(3_000_000)),
+      jumpBursts: fc.oneof(fc.constant(0), fc.constant(0), fc.nat(5_000)),
+    });
+    fc.assert(
+      fc.property(geometry, fc.array(group, { minLength: 1, maxLength: 120 }), (g, groups) => {
+        const config: DramTimingConfig = {
+          ...lpddr2_800_2x32, name: 'property', tREFI: { ns: g.tREFIns }, rowBytes: g.rowBytes, banks: g.banks, ports: g.ports,
+        };
+        const stream = new DramTiming(config);
+        const general = new DramTiming(config);
+        const burstBytes = g.k * 32 * g.ports;
+        expect(stream.streamChunksPerPort(burstBytes)).toBe(g.k);
+        let t = 0;
+        let burstIndex = 0;
+        for (const c of groups) {
+          t += c.gap;
+          burstIndex += c.jumpBursts;
+          const addr = BASE + burstIndex * burstBytes;
+          const bytes = Math.max(32, c.bursts * burstBytes - 32 * Math.min(c.tailChunks, g.k * g.ports - 1));
+          stream.io[DRAM_ARRIVE] = t;
+          stream.io[DRAM_STEP] = c.pitch;
+          stream.serveStream(addr, bytes, c.write, g.k);
+          expect(stream.io[DRAM_END]).toBe(general.serviceBursts(addr, bytes, c.write, t, burstBytes, c.pitch));
+          burstIndex += c.bursts;
+        }
+        expect(stream.report(t)).toEqual(general.report(t));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('offers serveStream only for bursts of whole rounds of the port interleave', () => {
     const d = new DramTiming(lpddr2_800_2x32);
     expect([32, 64, 96, 128, 192, 256].map((b) => d.streamChunksPerPort(b))).toEqual([0, 1, 0, 2, 3, 4]);

@@ -274,18 +274,69 @@ export class DramTiming {
    * multiple of the burst (k · interleave · ports bytes, k = streamChunksPerPort(burst) > 0) and `bytes` a
    * multiple of the interleave. Then the request starts on port 0 at port-local addr / ports and deals each
    * port k chunks per burst, so serve's alignment tests and chunk arithmetic are known in advance; the
-   * reservations and the result are serve's. The caller guarantees the alignment (it knows its bursts).
+   * reservations and the result are serve's. The caller guarantees the alignment (it knows its bursts)
+   * and a request below 2^31 bytes (the interconnect's runs are at most MAX_BURST_GROUP × 4 KiB). Each
+   * port's share starts at the same port-local address, so the bank, row and room in the row are found
+   * once, and the usual share (row open, no refresh due) is reserved here in closed form without a call.
    */
   serveStream(addr: number, bytes: number, isWrite: boolean, k: number): void {
     const io = this.io;
     const ports = this.ports;
     // Exact: both are whole multiples of the power-of-two divisors.
     const local = addr * this.invPorts;
-    const chunks = bytes * this.invInterleave;
-    let end = io[DRAM_ARRIVE]!;
+    // `| 0`: a run is at most MAX_BURST_GROUP × 4 KiB, so the chunk counts below are small integers (int32
+    // arithmetic in the loop).
+    const chunks = (bytes * this.invInterleave) | 0;
+    const arrive = io[DRAM_ARRIVE]!;
+    const stepPs = io[DRAM_STEP]!;
+    let end = arrive;
+    // Every port's share starts at the same port-local address: the same bank and row on each port, and
+    // the same room left in that row. Found once for all ports.
+    const bankInPort = this.locate(0, local);
+    const row = this.locRow;
+    const chunksInRow = (((this.locRowIndex + 1) * this.rowBytes - local) * this.invInterleave) | 0;
+    const tREFI = this.tREFI;
+    const lat = isWrite ? this.WL : this.CL;
+    const chunkPs = this.chunkDataPs;
     for (let port = 0; port < ports && port < chunks; port++) {
       // Chunks port, port + ports, ... of the request are this port's.
-      this.serveShare(port, local, Math.floor((chunks - 1 - port) * this.invPorts) + 1, k, isWrite);
+      const nChunks = ((chunks - 1 - port) >> this.portShift) + 1;
+      const b = port * this.banks + bankInPort;
+      // The usual share: all of it in the open row, no refresh due before its last command. Then it is
+      // closedFormBursts' range over the whole share (same formula, inline: no call, no locate per port);
+      // any other share goes by serveShare, which finds the same or splits it.
+      if (this.openRow[b] === row && nChunks <= chunksInRow) {
+        const count = ((nChunks + k - 1) / k) | 0;
+        const kLast = nChunks - (count - 1) * k;
+        const ready = this.bankReady[b]!;
+        let t = arrive > ready ? arrive : ready;
+        let intervalEnd = Infinity;
+        let refreshOk = true;
+        if (tREFI > 0) {
+          const last = this.lastRefresh[port]!;
+          const refStart = last * tREFI;
+          intervalEnd = refStart + tREFI;
+          if (t >= intervalEnd || (last > 0 && t < refStart)) refreshOk = false;
+          else if (last > 0 && t < refStart + this.tRFC) t = refStart + this.tRFC;
+        }
+        if (refreshOk) {
+          const pf = this.portFree[port]!;
+          const dataStart = t + lat > pf ? t + lat : pf;
+          const byBus = dataStart + nChunks * chunkPs;
+          const byArrival = arrive + (count - 1) * stepPs + lat + kLast * chunkPs;
+          const dataEnd = byBus > byArrival ? byBus : byArrival;
+          if (dataEnd - chunkPs - lat < intervalEnd) {
+            this.bankReady[b] = dataEnd - lat;
+            if (isWrite) this.writeDataEnd[b] = dataEnd;
+            this.portFree[port] = dataEnd;
+            this.busyPs[port] = this.busyPs[port]! + nChunks * chunkPs;
+            this.rowHits += nChunks;
+            if (dataEnd > end) end = dataEnd;
+            continue;
+          }
+        }
+      }
+      this.serveShare(port, local, nChunks, k, isWrite);
       if (io[DRAM_SHARE_END]! > end) end = io[DRAM_SHARE_END]!;
     }
     if (isWrite) this.bytesWritten += bytes;
