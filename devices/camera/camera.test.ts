@@ -8,6 +8,7 @@ import type { Vb2Buffer, Vb2Driver, Vb2MemOps, Vb2Plane } from './vb2-queue.ts';
 import { Fimc } from './fimc.ts';
 import { FimcCapture } from './fimc-capture.ts';
 import { FrameConsumer } from './frame-consumer.ts';
+import type { DmaBusPort, TransferSink } from '../common/bus-port.ts';
 
 describe('frame formats', () => {
   it('computes 1920×1080 NV12 as 3,110,400 bytes with CbCr at Y + w·h', () => {
@@ -152,5 +153,37 @@ describe('FIMC capture with a consumer', () => {
     cap.onFrameDone(() => port.mem.fill(0, 0x10000, 0x10000 + 64 * 4)); // scribble over buffer 0's first lines
     sim.run(200 * PS_PER_MS);
     expect(cons.framesCorrupt).toBeGreaterThan(0);
+  });
+});
+
+describe('FIMC output FIFO', () => {
+  it('writes each staged group with the pattern of the frame it was captured in, even when it lands after the next frame began', () => {
+    const sim = new Simulator({ seed: 1 });
+    const mem = new FlatMemoryPort(sim, { size: 1 << 20 });
+    // A bus that completes nothing until told: every group of two frames waits in the FIFO.
+    const held: [TransferSink, number][] = [];
+    const port: DmaBusPort = {
+      name: 'held',
+      widthBytes: 8,
+      transfer: (_addr, _len, _w, sink, tag) => void held.push([sink, tag]),
+      read: (a, d, o, l) => mem.read(a, d, o, l),
+      write: (a, s, o, l) => mem.write(a, s, o, l),
+    };
+    const fimc = new Fimc(sim, port, { name: 'fimc0', format: 'NV12', width: 64, height: 48, fps: 30, linesPerGroup: 16 });
+    const frameBytes = fimc.layout.frameBytes;
+    fimc.setSlot(0, [0x1000]);
+    fimc.setSlot(1, [0x1000 + frameBytes]);
+    fimc.start();
+    sim.run(70 * PS_PER_MS); // frames 0 and 1 captured (frame 2 has no slot), nothing written yet
+    expect(held.length).toBe(12); // 3 groups × 2 regions per frame
+    expect(mem.mem.subarray(0x1000, 0x1000 + 2 * frameBytes).every((b) => b === 0)).toBe(true);
+    for (const [sink, tag] of held) sink.onTransferDone(tag);
+    const ref = new Uint8Array(frameBytes);
+    for (let frame = 0; frame < 2; frame++) {
+      const base = 0x1000 + frame * frameBytes;
+      // NV12: 48 luma lines then 24 chroma lines, numbered on from the luma ones.
+      expect(countBadLines(mem.mem, base, ref, 64, 72, frame, 0)).toBe(0);
+    }
+    expect(fimc.framesCaptured).toBe(2);
   });
 });

@@ -54,8 +54,15 @@ export class Fimc implements EventTarget, TransferSink {
   private curSlot = -1;
   private epoch = 0;
 
-  // Staging: bytes of a group waiting for its bus transfer to complete.
-  private readonly staging: Uint8Array[];
+  // Staging: the groups waiting for their bus transfer to complete (the output FIFO's entries). A group's
+  // bytes are the pattern of (frame, lines), a pure function, so an entry keeps only those numbers and the
+  // bytes are generated into one scratch buffer when the write lands: the same bytes, written once into a
+  // buffer that stays in the host's cache instead of megabytes of staging copies.
+  private readonly groupBytes: Uint8Array;
+  private readonly stFrame: Float64Array;
+  private readonly stFirstLine: Int32Array;
+  private readonly stStride: Int32Array;
+  private readonly stCount: Int32Array;
   private readonly stAddr: Float64Array;
   private readonly stLen: Int32Array;
   private readonly stSlot: Int8Array;
@@ -81,8 +88,11 @@ export class Fimc implements EventTarget, TransferSink {
     const n = (cfg.stagingGroups ?? 16) * this.layout.regions.length;
     let maxBytes = 0;
     for (const r of this.layout.regions) maxBytes = Math.max(maxBytes, r.stride * Math.ceil((cfg.linesPerGroup * r.lines) / cfg.height));
-    this.staging = [];
-    for (let i = 0; i < n; i++) this.staging.push(new Uint8Array(maxBytes));
+    this.groupBytes = new Uint8Array(maxBytes);
+    this.stFrame = new Float64Array(n);
+    this.stFirstLine = new Int32Array(n);
+    this.stStride = new Int32Array(n);
+    this.stCount = new Int32Array(n);
     this.stAddr = new Float64Array(n);
     this.stLen = new Int32Array(n);
     this.stSlot = new Int8Array(n);
@@ -188,7 +198,10 @@ export class Fimc implements EventTarget, TransferSink {
         } else {
           const st = this.stFree[--this.stFreeTop]!;
           const len = count * r.stride;
-          writeLines(this.staging[st]!, 0, r.stride, count, this.frame, frameLine + first);
+          this.stFrame[st] = this.frame;
+          this.stFirstLine[st] = frameLine + first;
+          this.stStride[st] = r.stride;
+          this.stCount[st] = count;
           const addr = this.slotAddr[slot * L.planes.length + r.plane]! + r.offset + first * r.stride;
           this.stAddr[st] = addr;
           this.stLen[st] = len;
@@ -205,7 +218,8 @@ export class Fimc implements EventTarget, TransferSink {
     const slot = this.stSlot[st]!;
     this.stFree[this.stFreeTop++] = st;
     if (!this.slotProducing[slot]) return; // stopped meanwhile
-    this.port.write(this.stAddr[st]!, this.staging[st]!, 0, this.stLen[st]!);
+    writeLines(this.groupBytes, 0, this.stStride[st]!, this.stCount[st]!, this.stFrame[st]!, this.stFirstLine[st]!);
+    this.port.write(this.stAddr[st]!, this.groupBytes, 0, this.stLen[st]!);
     this.slotPending[slot]!--;
     this.maybeFrameEnd(slot, false);
   }

@@ -16,6 +16,9 @@ export interface SocPortConfig {
   burstGroup?: number;
 }
 
+/** Slots in the table at first (a port rarely has more transfers in flight; it grows if needed). */
+const INITIAL_SLOTS = 16;
+
 /** Hears every functional DMA access of a port (the trace recorder): DMA address, length, direction. */
 export interface DeviceAccessTap {
   deviceAccess(dev: Device, dmaAddr: number, len: number, isWrite: boolean): void;
@@ -42,10 +45,19 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
   /** The trace recorder's hook on the data moves (null: off). */
   tap: DeviceAccessTap | null = null;
   private readonly mem: DeviceMemory;
-  private sinks: (TransferSink | undefined)[] = [];
-  private tags: number[] = [];
-  private free: number[] = [];
-  /** Issue times per slot, kept only while the simulator has a tracer (timeline slices). */
+  private readonly sim: Soc['sim'];
+  private readonly interconnect: Soc['interconnect'];
+  // DRAM bounds for clampToDram, read once instead of through the preset per transfer.
+  private readonly dramBase: number;
+  private readonly dramEnd: number;
+  // The slot table: a slot's sink and tag while its transfer is in flight, and a stack of free slots
+  // (typed, grown by doubling: nothing is allocated per transfer).
+  private sinks: (TransferSink | undefined)[] = new Array<TransferSink | undefined>(INITIAL_SLOTS).fill(undefined);
+  private tags = new Float64Array(INITIAL_SLOTS);
+  private freeSlots = new Int32Array(INITIAL_SLOTS);
+  private freeTop = 0;
+  private slotCount = 0;
+  /** Issue times per slot (-1: none), kept only while the simulator has a tracer (timeline slices). */
   private issued: number[] = [];
   private lens: number[] = [];
   private writes: boolean[] = [];
@@ -59,52 +71,65 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
     this.name = cfg.name;
     this.widthBytes = cfg.widthBytes;
     this.mem = soc.memory;
+    this.sim = soc.sim;
+    this.interconnect = soc.interconnect;
+    this.dramBase = soc.preset.dram.base;
+    this.dramEnd = soc.preset.dram.base + soc.preset.dram.size;
     this.master = soc.interconnect.addMaster({ name: cfg.name, widthBytes: cfg.widthBytes, maxBurstBeats: cfg.maxBurstBeats, maxOutstanding: cfg.maxOutstanding, ...(cfg.burstGroup !== undefined ? { burstGroup: cfg.burstGroup } : {}) });
   }
 
   /** Physical address the bus sees for the first byte (translated through the IOMMU when present). */
   private busAddr(addr: number, len: number, isWrite: boolean): number {
     if (this.iommu === null) return dmaToPhys(this.dev, addr);
-    const r = this.iommu.translate(addr, Math.min(len, 4096 - (addr % 4096)), isWrite, this.soc.sim.now, this.dev.name);
+    const r = this.iommu.translate(addr, Math.min(len, 4096 - (addr % 4096)), isWrite, this.sim.now, this.dev.name);
     return r.ok ? r.pa : -1;
   }
 
   transfer(addr: number, len: number, isWrite: boolean, sink: TransferSink, tag: number): void {
-    let slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.sinks.length;
-      this.sinks.push(undefined);
-      this.tags.push(0);
-    }
+    const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop]! : this.newSlot();
     this.sinks[slot] = sink;
     this.tags[slot] = tag;
-    if (this.soc.sim.tracer !== null) {
-      this.issued[slot] = this.soc.sim.now;
+    if (this.sim.tracer !== null) {
+      this.issued[slot] = this.sim.now;
       this.lens[slot] = len;
       this.writes[slot] = isWrite;
     }
-    const pa = this.busAddr(addr, len, isWrite);
+    const pa = this.iommu === null ? dmaToPhys(this.dev, addr) : this.busAddr(addr, len, isWrite);
     // A faulting IOVA still occupies the device for the transfer's duration; time it at the DRAM base.
-    this.soc.interconnect.transfer(this.master, pa >= 0 ? this.clampToDram(pa, len) : this.soc.preset.dram.base, len, isWrite, this, slot);
+    this.interconnect.transfer(this.master, pa >= 0 ? this.clampToDram(pa, len) : this.dramBase, len, isWrite, this, slot);
+  }
+
+  /** A slot never used before (all are in flight): grows the table when full. */
+  private newSlot(): number {
+    const slot = this.slotCount++;
+    if (slot === this.tags.length) {
+      const tags = new Float64Array(slot * 2);
+      tags.set(this.tags);
+      this.tags = tags;
+      const free = new Int32Array(slot * 2);
+      free.set(this.freeSlots);
+      this.freeSlots = free;
+      for (let i = slot; i < slot * 2; i++) this.sinks.push(undefined);
+    }
+    return slot;
   }
 
   /** Keeps the timing access inside DRAM when an IOMMU-contiguous range is physically scattered. */
   private clampToDram(pa: number, len: number): number {
-    const d = this.soc.preset.dram;
-    return pa + len <= d.base + d.size ? pa : d.base + d.size - len;
+    return pa + len <= this.dramEnd ? pa : this.dramEnd - len;
   }
 
   onTransferDone(_endPs: Ps, slot: number): void {
     const sink = this.sinks[slot]!;
     const tag = this.tags[slot]!;
     this.sinks[slot] = undefined;
-    this.free.push(slot);
-    const tracer = this.soc.sim.tracer;
+    this.freeSlots[this.freeTop++] = slot;
+    const tracer = this.sim.tracer;
     if (tracer !== null && (this.issued[slot] ?? -1) >= 0) {
       // One lane per in-flight slot: a slot is reused only after its transfer ended, so lanes never overlap.
       const t0 = this.issued[slot]!;
       const len = this.lens[slot]!;
-      tracer.slice(tracer.track('DMA', `${this.name} #${slot}`), `${this.writes[slot] ? 'write' : 'read'} ${len} B`, t0, this.soc.sim.now - t0, { bytes: len, device: this.dev.name });
+      tracer.slice(tracer.track('DMA', `${this.name} #${slot}`), `${this.writes[slot] ? 'write' : 'read'} ${len} B`, t0, this.sim.now - t0, { bytes: len, device: this.dev.name });
       this.issued[slot] = -1;
     }
     sink.onTransferDone(tag);
@@ -128,7 +153,7 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
       if (this.tap !== null) this.tap.deviceAccess(this.dev, addr, len, isWrite);
       return;
     }
-    const now = this.soc.sim.now;
+    const now = this.sim.now;
     for (let done = 0; done < len; ) {
       const va = addr + done;
       const r = this.iommu.translate(va, Math.min(len - done, 4096 - (va % 4096)), isWrite, now, name);

@@ -95,6 +95,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
   private sHead = 0;
   private sCount = 0;
   private sIssued = 0; // queued stores (from the head) already issued to the bus
+  private readonly sim: Simulator;
 
   constructor(
     private readonly ctl: Pl330,
@@ -103,6 +104,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
     private readonly q: number,
   ) {
     this.id = id;
+    this.sim = ctl.sim;
     this.fifo = new Uint8Array(mfifoBytes);
   }
 
@@ -321,7 +323,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
     this.lLen[slot] = bytes;
     this.lAddr[slot] = this.sar;
     this.lDone[slot] = 0;
-    this.lT[slot] = this.ctl.sim.now;
+    this.lT[slot] = this.sim.now;
     this.wp = this.fifoPos(this.wp + bytes);
     this.used += bytes;
     this.claimable += bytes;
@@ -354,7 +356,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
       if (this.readable < len) return;
       this.readable -= len;
       this.sIssued++;
-      this.sT[slot] = this.ctl.sim.now;
+      this.sT[slot] = this.sim.now;
       this.ctl.busTransfer(this, this.sPeriph[slot]!, this.sAddr[slot]!, len, true, (this.epoch << 6) | KIND_STORE | slot);
     }
   }
@@ -370,7 +372,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
     if (tag & KIND_STORE) {
       // The bytes leave the MFIFO for memory (or the peripheral) now that the bus completed the write.
       ctl.moveOut(this.sPeriph[slot]!, this.sAddr[slot]!, this.fifo, this.sPos[slot]!, this.sLen[slot]!);
-      ctl.latency.record(ctl.sim.now - this.sT[slot]!);
+      ctl.latency.record(this.sim.now - this.sT[slot]!);
       this.sDone[slot] = 1;
       this.bytesStored += this.sLen[slot]!;
       while (this.sCount > 0 && this.sDone[this.sHead] === 1) {
@@ -381,7 +383,7 @@ export class Pl330Channel implements TransferSink, EventTarget {
       }
     } else {
       ctl.moveIn(this.lPeriph[slot]!, this.lAddr[slot]!, this.fifo, this.lPos[slot]!, this.lLen[slot]!);
-      ctl.latency.record(ctl.sim.now - this.lT[slot]!);
+      ctl.latency.record(this.sim.now - this.lT[slot]!);
       this.lDone[slot] = 1;
       this.bytesLoaded += this.lLen[slot]!;
       while (this.lCount > 0 && this.lDone[this.lHead] === 1) {
@@ -391,7 +393,30 @@ export class Pl330Channel implements TransferSink, EventTarget {
       }
       this.pumpStores();
     }
-    if (this.state === 'waiting' && this.wait !== W_PERIPH) this.run();
+    if (this.state === 'waiting' && this.blockCleared()) this.run();
+  }
+
+  /**
+   * Whether the instruction the channel is blocked on can proceed now (a completion freed what it waits
+   * for). Otherwise interpreting it again would only block again at the same pc with nothing changed: a
+   * store blocked on a full store queue stays blocked through every load completion, which would cost an
+   * interpreter entry per word of a peripheral transfer.
+   */
+  private blockCleared(): boolean {
+    switch (this.wait) {
+      case W_LOAD_SLOT:
+        return this.lCount < this.q && this.fifo.length - this.used >= this.srcBytes;
+      case W_STORE_SLOT:
+        return this.sCount < this.q;
+      case W_RMB:
+        return this.lCount === 0;
+      case W_WMB:
+        return this.sCount === 0;
+      case W_END:
+        return this.lCount === 0 && this.sCount === 0;
+      default:
+        return false; // W_PERIPH: a request resumes it (periphReady)
+    }
   }
 }
 
