@@ -20,6 +20,11 @@ export class Tlb {
   readonly cfg: TlbConfig;
   private readonly micro: Float64Array;
   private microNext = 0;
+  /**
+   * How many micro-TLB entries hold a page with each value of its low 8 bits: a page whose count is 0 is
+   * not there, without scanning the entries (streaming through memory, most new pages miss).
+   */
+  private readonly microLowCount = new Uint32Array(256);
   private readonly main: Float64Array;
   private readonly mainNext: Uint8Array;
   private readonly mainSets: number;
@@ -49,8 +54,13 @@ export class Tlb {
     if (page === this.lastPage) return 0;
     this.lastPage = page;
     const micro = this.micro;
-    for (let i = 0; i < micro.length; i++) if (micro[i] === page) return 0;
+    const low = this.microLowCount;
+    // `& 0xff` is exact for any integer page below 2^53 (ToInt32 keeps the low 32 bits).
+    if (low[page & 0xff] !== 0) for (let i = 0; i < micro.length; i++) if (micro[i] === page) return 0;
     this.microMisses++;
+    const old = micro[this.microNext]!;
+    if (old >= 0) low[old & 0xff]!--;
+    low[page & 0xff]!++;
     micro[this.microNext] = page;
     this.microNext = this.microNext + 1 === micro.length ? 0 : this.microNext + 1;
     const set = this.setMask >= 0 && page <= 0x7fffffff ? page & this.setMask : page % this.mainSets;
@@ -66,6 +76,7 @@ export class Tlb {
 
   flush(): void {
     this.micro.fill(-1);
+    this.microLowCount.fill(0);
     this.main.fill(-1);
     this.lastPage = -1;
   }
