@@ -29,6 +29,9 @@ export interface LaneHost {
   attachLane(lane: EventLane): void;
 }
 
+/** Free entries kept in front of a TargetLane's events (for events that go first, e.g. an arbitration now). */
+const FRONT_ROOM = 16;
+
 /** Thrown when a lane event is scheduled before now or past the 2^53 ps limit. */
 export class LaneTimeError extends RangeError {
   constructor(time: number, now: number) {
@@ -39,16 +42,21 @@ export class LaneTimeError extends RangeError {
 
 /**
  * An EventLane that calls `target.onEvent(arg)` for each event, like Simulator.post with priority 0. Meant
- * for a few events pending at a time: they sit in typed arrays sorted by (time, sequence) with the
- * earliest LAST, so firing is a pop and a new latest event moves the others down by one.
+ * for a few events pending at a time: they sit in typed arrays sorted by (time, sequence) between `start`
+ * and `end`, with room on both sides, so firing the earliest, adding a new latest (a burst completion) and
+ * adding a new earliest (an arbitration now) each touch one entry; only an event landing between others
+ * moves the later ones up.
  */
 export class TargetLane implements EventLane {
-  laneSize = 0;
   laneHeadTime = Infinity;
   laneHeadSeq = 0;
-  private times = new Float64Array(16);
-  private seqs = new Float64Array(16);
-  private args = new Float64Array(16);
+  // Events drift towards the end (new ones mostly go last, fired ones leave the front): long arrays with a
+  // little room in front re-centre rarely.
+  private times = new Float64Array(512);
+  private seqs = new Float64Array(512);
+  private args = new Float64Array(512);
+  private start = FRONT_ROOM;
+  private end = FRONT_ROOM;
 
   constructor(
     private readonly host: LaneHost,
@@ -57,48 +65,90 @@ export class TargetLane implements EventLane {
     host.attachLane(this);
   }
 
+  get laneSize(): number {
+    return this.end - this.start;
+  }
+
   /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now). */
   schedule(time: Ps, arg: number): void {
     if (!(time >= this.host.now && time <= MAX_TIME_PS && Math.floor(time) === time)) throw new LaneTimeError(time, this.host.now);
     const seq = this.host.reserveSeq();
-    let n = this.laneSize;
-    if (n === this.times.length) this.grow();
+    // Sequence numbers only grow, so the new event runs after every event at its time or earlier.
+    if (this.start === this.end || time >= this.times[this.end - 1]!) {
+      if (this.end === this.times.length) this.recentre();
+      const i = this.end++;
+      this.put(i, time, seq, arg);
+      if (i === this.start) this.setHead();
+      return;
+    }
+    if (time < this.times[this.start]!) {
+      if (this.start === 0) this.recentre();
+      this.put(--this.start, time, seq, arg);
+      this.setHead();
+      return;
+    }
+    if (this.end === this.times.length) this.recentre();
     const times = this.times;
     const seqs = this.seqs;
     const args = this.args;
-    // Sequence numbers only grow, so the new event runs after every event at its time or earlier: those
-    // (at the end) move up one place and it goes below them.
-    while (n > 0 && times[n - 1]! <= time) {
-      times[n] = times[n - 1]!;
-      seqs[n] = seqs[n - 1]!;
-      args[n] = args[n - 1]!;
-      n--;
+    let i = this.end++;
+    while (times[i - 1]! > time) {
+      times[i] = times[i - 1]!;
+      seqs[i] = seqs[i - 1]!;
+      args[i] = args[i - 1]!;
+      i--;
     }
-    times[n] = time;
-    seqs[n] = seq;
-    args[n] = arg;
-    const head = this.laneSize++;
-    this.laneHeadTime = times[head]!;
-    this.laneHeadSeq = seqs[head]!;
+    this.put(i, time, seq, arg);
   }
 
   fireLaneHead(): void {
-    const head = --this.laneSize;
-    const arg = this.args[head]!;
-    this.laneHeadTime = head > 0 ? this.times[head - 1]! : Infinity;
-    this.laneHeadSeq = head > 0 ? this.seqs[head - 1]! : 0;
+    const arg = this.args[this.start++]!;
+    if (this.start === this.end) {
+      this.start = this.end = FRONT_ROOM;
+      this.laneHeadTime = Infinity;
+      this.laneHeadSeq = 0;
+    } else {
+      this.setHead();
+    }
     this.target.onEvent(arg);
   }
 
-  private grow(): void {
-    const cap = this.times.length * 2;
-    const grown = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.times = grown(this.times);
-    this.seqs = grown(this.seqs);
-    this.args = grown(this.args);
+  private put(i: number, time: number, seq: number, arg: number): void {
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.args[i] = arg;
+  }
+
+  private setHead(): void {
+    this.laneHeadTime = this.times[this.start]!;
+    this.laneHeadSeq = this.seqs[this.start]!;
+  }
+
+  /**
+   * Moves the events back to FRONT_ROOM (or to the middle, when they ran out of room in front), in place;
+   * into doubled arrays when they fill more than half.
+   */
+  private recentre(): void {
+    const n = this.end - this.start;
+    if (n * 2 >= this.times.length) {
+      const cap = this.times.length * 2;
+      const from = (cap - n) >> 1;
+      const moved = (a: Float64Array): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(cap);
+        b.set(a.subarray(this.start, this.end), from);
+        return b;
+      };
+      this.times = moved(this.times);
+      this.seqs = moved(this.seqs);
+      this.args = moved(this.args);
+      this.start = from;
+    } else {
+      const from = this.start === 0 ? (this.times.length - n) >> 1 : Math.min(FRONT_ROOM, (this.times.length - n) >> 1);
+      this.times.copyWithin(from, this.start, this.end);
+      this.seqs.copyWithin(from, this.start, this.end);
+      this.args.copyWithin(from, this.start, this.end);
+      this.start = from;
+    }
+    this.end = this.start + n;
   }
 }
