@@ -16,6 +16,26 @@ describe('Stats', () => {
     expect(s.histogram('m.lat').count).toBe(0);
   });
 
+  it('a derived counter shows its source since the last reset, cannot be added to, and needs a new name', () => {
+    const st = new Stats();
+    const totals = new Float64Array(1);
+    totals[0] = 5; // counted before the counter existed: not shown
+    const c = st.derivedCounter('bus.x.bytes', () => totals[0]!);
+    expect(c.value).toBe(0);
+    totals[0]! += 120;
+    expect(c.value).toBe(120);
+    expect(st.toJSON()['bus.x.bytes']).toBe(120);
+    expect(st.counter('bus.x.bytes')).toBe(c);
+    st.reset();
+    expect(c.value).toBe(0);
+    totals[0]! += 7;
+    expect(c.value).toBe(7);
+    expect(() => c.add(1)).toThrow(StatsError);
+    expect(() => st.derivedCounter('bus.x.bytes', () => 0)).toThrow(StatsError);
+    st.counter('plain').add(3);
+    expect(() => st.derivedCounter('plain', () => 0)).toThrow(/already exists/);
+  });
+
   it('histogram percentiles are exact nearest-rank while under the cap', () => {
     const h = new Histogram('h');
     for (let v = 100; v >= 1; v--) h.record(v);

@@ -12,17 +12,30 @@ export class StatsError extends RangeError {
   }
 }
 
+/**
+ * A named count. Either added to (`add`), or read from a source its owner already keeps (a running total
+ * in a typed array: `Stats.derivedCounter`), so a hot path counts once; `reset` then remembers the
+ * source's value and the counter shows what was added since.
+ */
 export class Counter {
   readonly name: string;
-  value = 0;
-  constructor(name: string) {
+  private own = 0;
+  private base = 0;
+  private readonly source: (() => number) | undefined;
+  constructor(name: string, source?: () => number) {
     this.name = name;
+    this.source = source;
+  }
+  get value(): number {
+    return this.source === undefined ? this.own : this.source() - this.base;
   }
   add(n = 1): void {
-    this.value += n;
+    if (this.source !== undefined) throw new StatsError(`Counter ${this.name}: counts its source's total, it cannot be added to`);
+    this.own += n;
   }
   reset(): void {
-    this.value = 0;
+    if (this.source !== undefined) this.base = this.source();
+    else this.own = 0;
   }
 }
 
@@ -190,6 +203,18 @@ export class Stats {
       c = new Counter(name);
       this.counters.set(name, c);
     }
+    return c;
+  }
+
+  /**
+   * A counter whose value is `source()` (a running total its owner keeps) minus its value at the last
+   * reset. The name must be new.
+   */
+  derivedCounter(name: string, source: () => number): Counter {
+    if (this.counters.has(name) || this.histograms.has(name)) throw new StatsError(`Stats: '${name}' already exists`);
+    const c = new Counter(name, source);
+    c.reset();
+    this.counters.set(name, c);
     return c;
   }
 

@@ -148,9 +148,6 @@ export class Interconnect implements EventTarget {
   private mAtomic = new Float64Array(4);
   private mErrors = new Float64Array(4);
   private mWait = new Float64Array(4);
-  private readonly cBytes: Counter[] = [];
-  private readonly cBursts: Counter[] = [];
-  private readonly cWait: Counter[] = [];
   private readonly cErrors: Counter[] = [];
   private readonly hLatency: Histogram[] = [];
 
@@ -226,9 +223,10 @@ export class Interconnect implements EventTarget {
     this.mRunMask[id] = (burstBytes & (burstBytes - 1)) === 0 && BOUNDARY % burstBytes === 0 ? burstBytes - 1 : -1;
     this.mStreamK[id] = this.dram.streamChunksPerPort(burstBytes);
     const st = this.sim.stats;
-    this.cBytes.push(st.counter(`bus.${cfg.name}.bytes`));
-    this.cBursts.push(st.counter(`bus.${cfg.name}.bursts`));
-    this.cWait.push(st.counter(`bus.${cfg.name}.waitPs`));
+    // The simulator's counters read the totals kept here (a group counts once, not twice).
+    st.derivedCounter(`bus.${cfg.name}.bytes`, () => this.mBytes[id]!);
+    st.derivedCounter(`bus.${cfg.name}.bursts`, () => this.mBursts[id]!);
+    st.derivedCounter(`bus.${cfg.name}.waitPs`, () => this.mWait[id]!);
     this.cErrors.push(st.counter(`bus.${cfg.name}.errors`));
     this.hLatency.push(st.histogram(`bus.${cfg.name}.latencyPs`));
     return id;
@@ -471,13 +469,9 @@ export class Interconnect implements EventTarget {
    */
   private addBurstStats(m: number, bytes: number, bursts: number): void {
     if (bursts === 0) return;
-    const wait = this.waitAcc;
-    this.mWait[m]! += wait;
-    this.cWait[m]!.add(wait);
+    this.mWait[m]! += this.waitAcc;
     this.mBytes[m]! += bytes;
-    this.cBytes[m]!.add(bytes);
     this.mBursts[m]! += bursts;
-    this.cBursts[m]!.add(bursts);
   }
 
   private completeGroup(arg: number): void {
