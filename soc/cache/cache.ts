@@ -58,6 +58,8 @@ export class Cache {
    */
   private readonly setTags: Int32Array;
   readonly replacement: ReplacementPolicy;
+  /** Whether the policy needs touch (hits and fills); random replacement does not. */
+  private readonly tracksUse: boolean;
   /** Bytes covered by one way: lineAddr(slot) = tags[slot] * wayBytes + (slot & setMask) * lineBytes. */
   readonly wayBytes: number;
   private readonly maxAddress: number;
@@ -65,6 +67,8 @@ export class Cache {
   private readonly invLine: number;
   private readonly invWay: number;
   readonly setMask: number;
+  /** log2(sets): a slot's way is slot >>> setShift (sets are a power of two; slots fit 31 bits). */
+  private readonly setShift: number;
   /** sets * ways, as a field (read in host walks over every slot). */
   readonly slotCount: number;
 
@@ -79,6 +83,7 @@ export class Cache {
     this.invLine = 1 / this.lineBytes;
     this.invWay = 1 / this.wayBytes;
     this.setMask = this.sets - 1;
+    this.setShift = 31 - Math.clz32(this.sets);
     const slots = this.sets * this.ways;
     this.slotCount = slots;
     this.tags = new Int32Array(slots);
@@ -88,6 +93,7 @@ export class Cache {
     this.words = new Int32Array(this.data.buffer, this.data.byteOffset, this.data.length >>> 2);
     this.lineWords = this.lineBytes >>> 2;
     this.replacement = createReplacement(opts.replacement, this.sets, this.ways, opts.rng);
+    this.tracksUse = this.replacement.kind !== 'random';
     if (!Number.isFinite(this.maxAddress)) throw new CacheConfigError(`Cache ${opts.name}: bad geometry`);
   }
 
@@ -158,14 +164,16 @@ export class Cache {
     const tag = (pa * this.invWay) | 0; // < 2^31 (checked above): floor
     const set = slot & this.setMask;
     this.tags[slot] = tag;
-    this.setTags[set * this.ways + (slot - set) / this.sets] = tag;
+    this.setTags[set * this.ways + (slot >>> this.setShift)] = tag;
     this.state[slot] = state;
     this.touch(slot);
   }
 
   touch(slot: number): void {
+    // Random replacement keeps no state: every hit and fill skips the call (and its way division).
+    if (!this.tracksUse) return;
     const set = slot & this.setMask;
-    this.replacement.touch(set, (slot - set) / this.sets);
+    this.replacement.touch(set, slot >>> this.setShift);
   }
 
   /** Line-aligned physical address held by a valid slot. */
