@@ -3,8 +3,15 @@ import type { FimcCapture } from './fimc-capture.ts';
 import type { Vb2Buffer } from './vb2-queue.ts';
 import { LINE_HEADER_BYTES, LINE_MARKER, countBadLines } from './pattern.ts';
 
+type CpuMemType = 'normal-wb' | 'normal-nc' | 'write-combine' | 'device';
 /** CPU reads as the memory system offers them: returns CPU cycles. */
-export type CpuReadFn = (pa: number, dst: Uint8Array, dstOff: number, len: number, type: 'normal-wb' | 'normal-nc' | 'write-combine' | 'device') => number;
+export type CpuReadFn = (pa: number, dst: Uint8Array, dstOff: number, len: number, type: CpuMemType) => number;
+/**
+ * `count` reads of `len` bytes at pa, pa + stride, ... into dst (dstOff, dstOff + len, ...), each charged to
+ * the consumer's core before the next starts, as `count` CpuReadFn calls each followed by `charge` would be
+ * (MemorySystem.cpuReadStrided); returns the cycles of all of them.
+ */
+export type CpuReadStridedFn = (pa: number, stride: number, count: number, len: number, dst: Uint8Array, dstOff: number, type: CpuMemType) => number;
 
 export interface FrameConsumerOptions {
   /** 'full' reads and checks every byte; 'sampled' checks every line's header and one full line group per frame. */
@@ -21,6 +28,8 @@ export interface FrameConsumerOptions {
   beforeQbuf?: () => void;
   /** Charges CPU cycles to the consumer's core; returns when that work is done. */
   charge: (cycles: number) => Ps;
+  /** The line-header scan of 'sampled' in one call (same reads, same charges) when the reads need no wrapper. */
+  readStrided?: CpuReadStridedFn;
 }
 
 /**
@@ -35,6 +44,8 @@ export class FrameConsumer {
   private readonly scratch: Uint8Array;
   private readonly ref: Uint8Array;
   private readonly hdr = new Uint8Array(LINE_HEADER_BYTES);
+  // Every line header of a region, for a strided scan.
+  private headers = new Uint8Array(0);
   private busy = false;
   private doneAt = 0;
   private rotor = 0;
@@ -83,41 +94,56 @@ export class FrameConsumer {
   }
 
   /** One CPU read, charged to the core at once so the next read starts after it (its memory traffic too). */
-  private rd(pa: number, dst: Uint8Array, off: number, len: number, type: Parameters<CpuReadFn>[4]): number {
+  private rd(pa: number, dst: Uint8Array, off: number, len: number, type: CpuMemType): void {
     const c = this.read(pa, dst, off, len, type);
     this.cpuCycles += c;
     this.doneAt = this.opts.charge(c);
-    return c;
   }
 
-  /** Verifies one frame; returns CPU cycles spent reading it. */
-  private check(b: Vb2Buffer): number {
+  /** Reads the header of each of `lines` lines (charged as it goes) and counts those not of this frame. */
+  private scanHeaders(base: number, stride: number, lines: number, frame: number, firstLine: number, type: CpuMemType): number {
+    let bad = 0;
+    const strided = this.opts.readStrided;
+    if (strided !== undefined) {
+      const n = lines * LINE_HEADER_BYTES;
+      if (this.headers.length < n) this.headers = new Uint8Array(n);
+      this.cpuCycles += strided(base, stride, lines, LINE_HEADER_BYTES, this.headers, 0, type);
+      // The core is busy until the last read ends (each was charged as it completed).
+      this.doneAt = this.opts.charge(0);
+      for (let l = 0; l < lines; l++) if (!headerOk(this.headers, frame, firstLine + l, l * LINE_HEADER_BYTES)) bad++;
+      return bad;
+    }
+    for (let l = 0; l < lines; l++) {
+      this.rd(base + l * stride, this.hdr, 0, LINE_HEADER_BYTES, type);
+      if (!headerOk(this.hdr, frame, firstLine + l, 0)) bad++;
+    }
+    return bad;
+  }
+
+  /** Verifies one frame (its reads charged to the core and counted in cpuCycles). */
+  private check(b: Vb2Buffer): void {
     const L = this.cap.fimc.layout;
     const chunk = this.chunk();
     const frame = b.sequence;
-    let cycles = 0;
     let bad = 0;
     let firstLine = 0;
     const full = this.opts.verify === 'full';
     const sampleRegionLine = this.rotor;
     for (const r of L.regions) {
       const p = b.planes[r.plane]!;
-      if (p.cpuPhys === null) return cycles;
+      if (p.cpuPhys === null) return;
       const base = p.cpuPhys + r.offset;
       if (full) {
         for (let l = 0; l < r.lines; l += chunk) {
           const n = Math.min(chunk, r.lines - l);
-          cycles += this.rd(base + l * r.stride, this.scratch, 0, n * r.stride, p.cpuMemType);
+          this.rd(base + l * r.stride, this.scratch, 0, n * r.stride, p.cpuMemType);
           bad += countBadLines(this.scratch, 0, this.ref, r.stride, n, frame, firstLine + l);
         }
       } else {
-        for (let l = 0; l < r.lines; l++) {
-          cycles += this.rd(base + l * r.stride, this.hdr, 0, LINE_HEADER_BYTES, p.cpuMemType);
-          if (!headerOk(this.hdr, frame, firstLine + l)) bad++;
-        }
+        bad += this.scanHeaders(base, r.stride, r.lines, frame, firstLine, p.cpuMemType);
         const l0 = (sampleRegionLine * chunk) % r.lines;
         const n = Math.min(chunk, r.lines - l0);
-        cycles += this.rd(base + l0 * r.stride, this.scratch, 0, n * r.stride, p.cpuMemType);
+        this.rd(base + l0 * r.stride, this.scratch, 0, n * r.stride, p.cpuMemType);
         bad += countBadLines(this.scratch, 0, this.ref, r.stride, n, frame, firstLine + l0);
       }
       firstLine += r.lines;
@@ -126,18 +152,17 @@ export class FrameConsumer {
     this.frames++;
     this.badLines += bad;
     if (bad > 0) this.framesCorrupt++;
-    return cycles;
   }
 }
 
-function headerOk(h: Uint8Array, frame: number, line: number): boolean {
+function headerOk(h: Uint8Array, frame: number, line: number, at: number): boolean {
   return (
-    h[0] === LINE_MARKER &&
-    h[2] === (line & 0xff) &&
-    h[3] === ((line >>> 8) & 0xff) &&
-    h[4] === (frame & 0xff) &&
-    h[5] === ((frame >>> 8) & 0xff) &&
-    h[6] === ((frame >>> 16) & 0xff) &&
-    h[7] === ((frame >>> 24) & 0xff)
+    h[at] === LINE_MARKER &&
+    h[at + 2] === (line & 0xff) &&
+    h[at + 3] === ((line >>> 8) & 0xff) &&
+    h[at + 4] === (frame & 0xff) &&
+    h[at + 5] === ((frame >>> 8) & 0xff) &&
+    h[at + 6] === ((frame >>> 16) & 0xff) &&
+    h[at + 7] === ((frame >>> 24) & 0xff)
   );
 }

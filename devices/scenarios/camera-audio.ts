@@ -192,6 +192,7 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
       userptrs,
       beforeQbuf: () => (sys.core = C.camera),
       charge: (cycles) => (cycles > 0 ? consumerCore.exec(Math.round(cycles)) : Math.max(sim.now, consumerCore.busyUntil)),
+      ...(obs === null ? { readStrided: (pa, stride, count, len, dst, dstOff, type) => mem.cpuReadStrided(C.camera, pa, stride, count, len, dst, dstOff, type) } : {}),
     });
     sys.core = C.camera;
     for (let i = 0; i < nbuf; i++) capture.queue.qbuf(i, streaming ? userptrs[i] : undefined);

@@ -483,3 +483,39 @@ describe('per-L1 valid line counts (skip empty L1s in snoops and walks)', () => 
     );
   });
 });
+
+describe('cpuReadStrided', () => {
+  it('gives the bytes, cycles, core time and cache state of one cpuRead + exec per load', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 0, max: 3 }), (count, len, stride, core) => {
+        const run = (strided: boolean) => {
+          const { soc, ms } = machine('exynos4412', 3);
+          // Some lines cached (and dirty) beforehand, some not.
+          ms.cpuWrite(core, BASE + 100, bytes(5000, 0x5a), 0, 5000);
+          ms.deviceWrite('none', BASE + 6000, bytes(60_000, 0x33), 0, 60_000);
+          const dst = new Uint8Array(count * len);
+          let cycles = 0;
+          if (strided) {
+            cycles = ms.cpuReadStrided(core, BASE, stride, count, len, dst, 0);
+          } else {
+            for (let i = 0; i < count; i++) {
+              const c = ms.cpuRead(core, BASE + i * stride, dst, i * len, len);
+              cycles += c;
+              if (c > 0) soc.cores[core]!.exec(Math.round(c));
+            }
+          }
+          return { dst: [...dst], cycles, busyUntil: soc.cores[core]!.busyUntil, stats: JSON.stringify(ms.report()) };
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('rejects a negative count or stride and a destination too small', () => {
+    const { ms } = machine();
+    expect(() => ms.cpuReadStrided(0, BASE, -1, 2, 8, new Uint8Array(16), 0)).toThrow(/count and stride/);
+    expect(() => ms.cpuReadStrided(0, BASE, 64, 1.5, 8, new Uint8Array(16), 0)).toThrow(/count and stride/);
+    expect(() => ms.cpuReadStrided(0, BASE, 64, 3, 8, new Uint8Array(16), 0)).toThrow(/exceeds/);
+  });
+});
