@@ -66,6 +66,37 @@ describe('TargetLane merged into Simulator.run', () => {
     );
   });
 
+  it("the simulator's shared lane runs several targets' events in post order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 30 }), fc.boolean()), { minLength: 1, maxLength: 60 }), (steps) => {
+        const run = (useLane: boolean): string[] => {
+          const sim = new Simulator({ seed: 1 });
+          const seen: string[] = [];
+          let k = 0;
+          const targets = ['a', 'b', 'c'].map((name) => ({
+            onEvent(arg: number) {
+              seen.push(`${name}${arg}@${sim.now}`);
+              const st = steps[k++ % steps.length]!;
+              if (k > 200) return;
+              const [who, delay, viaLane] = st;
+              if (useLane && viaLane) sim.lane().scheduleFor(targets[who]!, sim.now + delay, k);
+              else sim.post(delay, targets[who]!, k);
+            },
+          }));
+          sim.lane().scheduleFor(targets[0]!, 5, 0);
+          sim.post(5, targets[1]!, 0);
+          sim.run();
+          return seen;
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 200 },
+    );
+    const sim = new Simulator({ seed: 1 });
+    expect(sim.lane()).toBe(sim.lane());
+    expect(() => sim.lane().schedule(10, 0)).toThrow(/no target of its own/);
+  });
+
   it('counts lane events in pending and peek, and step fires them', () => {
     const sim = new Simulator({ seed: 1 });
     const seen: number[] = [];

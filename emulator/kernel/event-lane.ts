@@ -41,8 +41,9 @@ export class LaneTimeError extends RangeError {
 }
 
 /**
- * An EventLane that calls `target.onEvent(arg)` for each event, like Simulator.post with priority 0. Meant
- * for a few events pending at a time: they sit in typed arrays sorted by (time, sequence) between `start`
+ * An EventLane that calls `target.onEvent(arg)` for each event, like Simulator.post with priority 0 (the
+ * target given at construction, or one per event with scheduleFor). Meant for a few events pending at a
+ * time: they sit in typed arrays sorted by (time, sequence) between `start`
  * and `end`, with room on both sides, so firing the earliest, adding a new latest (a burst completion) and
  * adding a new earliest (an arbitration now) each touch one entry; only an event landing between others
  * moves the later ones up.
@@ -55,12 +56,13 @@ export class TargetLane implements EventLane {
   private times = new Float64Array(512);
   private seqs = new Float64Array(512);
   private args = new Float64Array(512);
+  private targets: (EventTarget | undefined)[] = new Array<EventTarget | undefined>(512).fill(undefined);
   private start = FRONT_ROOM;
   private end = FRONT_ROOM;
 
   constructor(
     private readonly host: LaneHost,
-    private readonly target: EventTarget,
+    private readonly target: EventTarget | null = null,
   ) {
     host.attachLane(this);
   }
@@ -69,21 +71,27 @@ export class TargetLane implements EventLane {
     return this.end - this.start;
   }
 
-  /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now). */
+  /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now) for the lane's target. */
   schedule(time: Ps, arg: number): void {
+    if (this.target === null) throw new TypeError('TargetLane.schedule: this lane has no target of its own (use scheduleFor)');
+    this.scheduleFor(this.target, time, arg);
+  }
+
+  /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now). */
+  scheduleFor(target: EventTarget, time: Ps, arg: number): void {
     if (!(time >= this.host.now && time <= MAX_TIME_PS && Math.floor(time) === time)) throw new LaneTimeError(time, this.host.now);
     const seq = this.host.reserveSeq();
     // Sequence numbers only grow, so the new event runs after every event at its time or earlier.
     if (this.start === this.end || time >= this.times[this.end - 1]!) {
       if (this.end === this.times.length) this.recentre();
       const i = this.end++;
-      this.put(i, time, seq, arg);
+      this.put(i, time, seq, arg, target);
       if (i === this.start) this.setHead();
       return;
     }
     if (time < this.times[this.start]!) {
       if (this.start === 0) this.recentre();
-      this.put(--this.start, time, seq, arg);
+      this.put(--this.start, time, seq, arg, target);
       this.setHead();
       return;
     }
@@ -91,18 +99,23 @@ export class TargetLane implements EventLane {
     const times = this.times;
     const seqs = this.seqs;
     const args = this.args;
+    const targets = this.targets;
     let i = this.end++;
     while (times[i - 1]! > time) {
       times[i] = times[i - 1]!;
       seqs[i] = seqs[i - 1]!;
       args[i] = args[i - 1]!;
+      targets[i] = targets[i - 1];
       i--;
     }
-    this.put(i, time, seq, arg);
+    this.put(i, time, seq, arg, target);
   }
 
   fireLaneHead(): void {
-    const arg = this.args[this.start++]!;
+    const i = this.start++;
+    const arg = this.args[i]!;
+    const target = this.targets[i]!;
+    this.targets[i] = undefined;
     if (this.start === this.end) {
       this.start = this.end = FRONT_ROOM;
       this.laneHeadTime = Infinity;
@@ -110,13 +123,14 @@ export class TargetLane implements EventLane {
     } else {
       this.setHead();
     }
-    this.target.onEvent(arg);
+    target.onEvent(arg);
   }
 
-  private put(i: number, time: number, seq: number, arg: number): void {
+  private put(i: number, time: number, seq: number, arg: number, target: EventTarget): void {
     this.times[i] = time;
     this.seqs[i] = seq;
     this.args[i] = arg;
+    this.targets[i] = target;
   }
 
   private setHead(): void {
@@ -141,12 +155,19 @@ export class TargetLane implements EventLane {
       this.times = moved(this.times);
       this.seqs = moved(this.seqs);
       this.args = moved(this.args);
+      const targets = new Array<EventTarget | undefined>(cap).fill(undefined);
+      for (let k = 0; k < n; k++) targets[from + k] = this.targets[this.start + k];
+      this.targets = targets;
       this.start = from;
     } else {
       const from = this.start === 0 ? (this.times.length - n) >> 1 : Math.min(FRONT_ROOM, (this.times.length - n) >> 1);
       this.times.copyWithin(from, this.start, this.end);
       this.seqs.copyWithin(from, this.start, this.end);
       this.args.copyWithin(from, this.start, this.end);
+      this.targets.copyWithin(from, this.start, this.end);
+      // Entries left behind would keep their targets alive.
+      for (let k = Math.max(from + n, this.start); k < this.end; k++) this.targets[k] = undefined;
+      for (let k = this.start; k < Math.min(from, this.end); k++) this.targets[k] = undefined;
       this.start = from;
     }
     this.end = this.start + n;

@@ -1,3 +1,4 @@
+import { TargetLane } from './event-lane.ts';
 import type { EventLane } from './event-lane.ts';
 import { EventQueue } from './event-queue.ts';
 import type { EventCallback, EventId, EventTarget } from './event-queue.ts';
@@ -44,6 +45,7 @@ export class Simulator {
   private stopRequested = false;
   /** Attached EventLanes, whose events run merged with the queue's. */
   private readonly lanes: EventLane[] = [];
+  private sharedLane: TargetLane | null = null;
 
   constructor(opts: SimulatorOptions) {
     if (opts === undefined || !Number.isInteger(opts.seed)) {
@@ -81,6 +83,15 @@ export class Simulator {
    */
   attachLane(lane: EventLane): void {
     if (!this.lanes.includes(lane)) this.lanes.push(lane);
+  }
+
+  /**
+   * The simulator's own lane, shared by the components that keep a few near-term priority-0 events each
+   * (the bus's burst completions, a DMA controller's peripheral accesses): one lane keeps the run loop on
+   * its single-lane path. `lane().scheduleFor(target, time, arg)` is `post(time - now, target, arg)`.
+   */
+  lane(): TargetLane {
+    return (this.sharedLane ??= new TargetLane(this));
   }
 
   /** The sequence number a post made now would take (for an EventLane's event scheduled now). */

@@ -1,5 +1,5 @@
-import { ClockDomain, TargetLane } from '../../emulator/kernel/index.ts';
-import type { Counter, EventTarget, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
+import { ClockDomain } from '../../emulator/kernel/index.ts';
+import type { Counter, EventTarget, TargetLane, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
 import type { AddressMap, Region } from '../memory/index.ts';
 import { BusError } from '../memory/index.ts';
 import { DRAM_ARRIVE, DRAM_END, DRAM_STEP } from '../dram/index.ts';
@@ -171,7 +171,7 @@ export class Interconnect implements EventTarget {
   private waitAcc = 0;
   private arbitrationPosted = false;
   private arbitrating = false;
-  // Arbitration and group completions: a few pending at a time, in a lane of their own (cheaper per event
+  // Arbitration and group completions: a few pending at a time, in the simulator's lane (cheaper per event
   // than the simulator's heap; same order).
   private readonly lane: TargetLane;
 
@@ -191,7 +191,7 @@ export class Interconnect implements EventTarget {
     for (let k = 0; k <= BOUNDARY; k++) this.cyclePs[k] = this.clock.cyclesToPs(k);
     this.busXferPs = this.xferTable(this.busWidth);
     this.dramChunkMask = dram.config.portInterleaveBytes - 1;
-    this.lane = new TargetLane(sim, this);
+    this.lane = sim.lane();
   }
 
   get masterCount(): number {
@@ -259,7 +259,7 @@ export class Interconnect implements EventTarget {
     // Arbitrate in an event at the current time, so that every master submitting now competes.
     if (!this.arbitrating && !this.arbitrationPosted) {
       this.arbitrationPosted = true;
-      this.lane.schedule(this.sim.now, ARBITRATE);
+      this.lane.scheduleFor(this, this.sim.now, ARBITRATE);
     }
   }
 
@@ -460,7 +460,7 @@ export class Interconnect implements EventTarget {
     this.tInFlight[t] = this.tInFlight[t]! + issued;
     this.mOut[m] = this.mOut[m]! + issued;
     if (groupEnd > this.tEnd[t]!) this.tEnd[t] = groupEnd;
-    this.lane.schedule(groupEnd, t * GROUP_ARG + issued);
+    this.lane.scheduleFor(this, groupEnd, t * GROUP_ARG + issued);
   }
 
   /**
