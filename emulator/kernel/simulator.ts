@@ -176,22 +176,24 @@ export class Simulator {
       for (;;) {
         const t = q.headTime();
         const lanes = this.lanes;
-        // One lane (the usual case: the bus) is tested inline; several go through nextLane.
-        let lane: EventLane | null = null;
-        if (lanes.length === 1) {
-          const only = lanes[0]!;
-          const lt = only.laneHeadTime;
-          if (lt < t || (lt === t && q.headAfter(only.laneHeadSeq)) || (t !== t && lt !== Infinity)) lane = only;
-        } else if (lanes.length > 1) {
-          lane = this.nextLane(t);
-        }
-        if (lane !== null) {
-          const lt = lane.laneHeadTime;
-          if (!(lt <= until)) break;
-          this._now = lt;
-          lane.fireLaneHead();
-          if (this.stopRequested) return;
-          continue;
+        if (lanes.length !== 0) {
+          // One lane (the usual case: the simulator's own) is tested inline; several go through nextLane.
+          let lane: EventLane | null = null;
+          if (lanes.length === 1) {
+            const only = lanes[0]!;
+            const lt = only.laneHeadTime;
+            if (lt < t || (lt === t && q.headAfter(only.laneHeadSeq)) || (t !== t && lt !== Infinity)) lane = only;
+          } else {
+            lane = this.nextLane(t);
+          }
+          if (lane !== null) {
+            const lt = lane.laneHeadTime;
+            if (!(lt <= until)) break;
+            this._now = lt;
+            lane.fireLaneHead();
+            if (this.stopRequested) return;
+            continue;
+          }
         }
         if (!(t <= until)) break; // NaN (empty) or later than until
         // Handler and arg are read before the event runs: its own posts may reuse the freed slot.
