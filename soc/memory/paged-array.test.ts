@@ -4,6 +4,47 @@ import { PAGE_ELEMENTS, PagedArray } from './paged-array.ts';
 
 const BASE = 0x4000_0000;
 
+interface ModelOp {
+  kind: string;
+  off: number;
+  len: number;
+  v: number;
+}
+
+/**
+ * Applies `ops` ('write', 'fill', 'read', 'words') to a version array of `size` elements at BASE and to a flat
+ * model, checking every read (and each uniformValue it implies) against the model; returns the model.
+ */
+function driveAgainstModel(a: PagedArray<Uint32Array>, size: number, pageElements: number, ops: ModelOp[]): Uint32Array {
+  const model = new Uint32Array(size);
+  let next = 10;
+  for (const o of ops) {
+    const len = Math.min(o.len, size - o.off);
+    if (o.kind === 'fill') {
+      a.fill(BASE + o.off, len, o.v);
+      model.fill(o.v, o.off, o.off + len);
+    } else if (o.kind === 'write') {
+      const src = Uint32Array.from({ length: len }, () => next++);
+      a.write(BASE + o.off, src, 0, len);
+      model.set(src, o.off);
+    } else if (o.kind === 'words') {
+      const n = Math.min(len, pageElements - (o.off % pageElements));
+      const words = new Int32Array(n);
+      if (a.readWords(BASE + o.off, words, 0, n)) expect(Array.from(new Uint32Array(words.buffer))).toEqual(Array.from(model.subarray(o.off, o.off + n)));
+    } else {
+      const dst = new Uint32Array(len);
+      a.read(BASE + o.off, dst, 0, len);
+      expect(Array.from(dst)).toEqual(Array.from(model.subarray(o.off, o.off + len)));
+      const run = model.subarray(o.off, o.off + len);
+      const u = a.uniformValue(BASE + o.off, len);
+      if (u >= 0) expect(run.every((x) => x === u)).toBe(true);
+      // A run of one value in untouched, uniform or run pages is always recognised.
+      if (len > 0 && run.every((x) => x === run[0]) && a.residentPages() === 0) expect(u).toBe(run[0]);
+    }
+  }
+  return model;
+}
+
 describe('PagedArray small and bulk copies', () => {
   it('round-trips short writes inside a page and across a page boundary', () => {
     const a = new PagedArray((n) => new Uint8Array(n), BASE, 4 * PAGE_ELEMENTS, 'dram');
@@ -154,26 +195,7 @@ describe('PagedArray uniform pages', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const a = versions();
-        const model = new Uint32Array(size);
-        let next = 10;
-        for (const o of ops) {
-          const len = Math.min(o.len, size - o.off);
-          if (o.kind === 'fill') {
-            a.fill(BASE + o.off, len, o.v);
-            model.fill(o.v, o.off, o.off + len);
-          } else if (o.kind === 'write') {
-            const src = Uint32Array.from({ length: len }, () => next++);
-            a.write(BASE + o.off, src, 0, len);
-            model.set(src, o.off);
-          } else {
-            const dst = new Uint32Array(len);
-            a.read(BASE + o.off, dst, 0, len);
-            expect(Array.from(dst)).toEqual(Array.from(model.subarray(o.off, o.off + len)));
-            const run = model.subarray(o.off, o.off + len);
-            const u = a.uniformValue(BASE + o.off, len);
-            if (u >= 0) expect(run.every((x) => x === u)).toBe(true);
-          }
-        }
+        const model = driveAgainstModel(a, size, P, ops);
         expect(all(a)).toEqual(Array.from(model));
         expect(a.residentPages()).toBeLessThanOrEqual(8);
       }),
@@ -354,32 +376,7 @@ describe('PagedArray pages held as runs', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 50 }), (maxRuns, ops) => {
         const a = runs(maxRuns);
-        const model = new Uint32Array(size);
-        let next = 10;
-        for (const o of ops) {
-          const len = Math.min(o.len, size - o.off);
-          if (o.kind === 'fill') {
-            a.fill(BASE + o.off, len, o.v);
-            model.fill(o.v, o.off, o.off + len);
-          } else if (o.kind === 'write') {
-            const src = Uint32Array.from({ length: len }, () => next++);
-            a.write(BASE + o.off, src, 0, len);
-            model.set(src, o.off);
-          } else if (o.kind === 'words') {
-            const n = Math.min(len, P - (o.off % P));
-            const words = new Int32Array(n);
-            if (a.readWords(BASE + o.off, words, 0, n)) expect(Array.from(new Uint32Array(words.buffer))).toEqual(Array.from(model.subarray(o.off, o.off + n)));
-          } else {
-            const dst = new Uint32Array(len);
-            a.read(BASE + o.off, dst, 0, len);
-            expect(Array.from(dst)).toEqual(Array.from(model.subarray(o.off, o.off + len)));
-            const run = model.subarray(o.off, o.off + len);
-            const u = a.uniformValue(BASE + o.off, len);
-            if (u >= 0) expect(run.every((x) => x === u)).toBe(true);
-            // A run of one value in untouched, uniform or run pages is always recognised.
-            if (len > 0 && run.every((x) => x === run[0]) && a.residentPages() === 0) expect(u).toBe(run[0]);
-          }
-        }
+        const model = driveAgainstModel(a, size, P, ops);
         expect(all(a)).toEqual(Array.from(model));
       }),
       { numRuns: 400 },
