@@ -1,4 +1,4 @@
-import type { EventTarget, Histogram, Simulator, TargetLane } from '../../emulator/kernel/index.ts';
+import type { EventLane, EventTarget, Histogram, Simulator } from '../../emulator/kernel/index.ts';
 import { DeviceError } from '../common/bus-port.ts';
 import type { DmaBusPort, TransferSink } from '../common/bus-port.ts';
 import { Cond, EVENTS, Op, PERIPHERALS, dstBurstBytes, srcBurstBytes } from './isa.ts';
@@ -442,7 +442,7 @@ export class Pl330 {
   private faultHandler: ((ch: Pl330Channel) => void) | undefined;
   private readonly raiseTarget: EventTarget;
   private readonly peripheralAccessPs: number;
-  private readonly lane: TargetLane;
+  private readonly lane: EventLane;
   /** @internal Channels blocked in DMAWFP per request line: a request with no waiter skips the channel scan. */
   readonly periphWaiters = new Int32Array(PERIPHERALS);
   readonly cfg: Pl330Config;
@@ -545,7 +545,7 @@ export class Pl330 {
   /** @internal `periph` is endpointLine(addr): a FIFO register access takes the APB latency, memory goes to the bus. */
   busTransfer(ch: Pl330Channel, periph: number, addr: number, len: number, isWrite: boolean, tag: number): void {
     // A peripheral access completes after a fixed latency: an event on the simulator's lane, as post would be.
-    if (periph >= 0) this.lane.scheduleFor(ch, this.sim.now + this.peripheralAccessPs, tag);
+    if (periph >= 0) this.lane.schedule(ch, this.sim.now + this.peripheralAccessPs, tag);
     else this.port.transfer(addr, len, isWrite, ch, tag);
   }
 

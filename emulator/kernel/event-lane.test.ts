@@ -1,24 +1,24 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Simulator } from './simulator.ts';
-import { TargetLane, LaneTimeError } from './event-lane.ts';
+import { LaneTimeError } from './event-lane.ts';
 import type { EventTarget } from './event-queue.ts';
 
 // A scripted workload: each fired event schedules 0-2 successors, each either posted to the heap (with a
-// priority) or put in a lane. The same script with every lane event posted instead must fire the same
+// priority) or put in the lane. The same script with every lane event posted instead must fire the same
 // events at the same times in the same order.
 interface Step {
   delay: number;
   prio: number;
-  lane: number; // -1: post to the heap; 0 or 1: that lane
+  lane: boolean; // false: post to the heap
 }
 const step = fc.record({
   delay: fc.integer({ min: 0, max: 20 }),
   prio: fc.integer({ min: -1, max: 1 }),
-  lane: fc.integer({ min: -1, max: 1 }),
+  lane: fc.boolean(),
 });
 
-function runScript(script: Step[][], initial: number, useLanes: boolean, laneCount: number): number[] {
+function runScript(script: Step[][], initial: number, useLane: boolean): number[] {
   const sim = new Simulator({ seed: 1, queueCapacity: 16 });
   const fired: number[] = [];
   let next = 0;
@@ -30,37 +30,27 @@ function runScript(script: Step[][], initial: number, useLanes: boolean, laneCou
       for (const s of script[n++ % script.length]!) schedule(s);
     },
   };
-  const lanes = Array.from({ length: laneCount }, () => new TargetLane(sim, target));
   const schedule = (s: Step): void => {
     const id = next++;
     // Lane events have priority 0; posted ones keep theirs.
-    if (s.lane >= 0 && s.lane < laneCount) {
-      if (useLanes) lanes[s.lane]!.schedule(sim.now + s.delay, id);
+    if (s.lane) {
+      if (useLane) sim.lane().schedule(target, sim.now + s.delay, id);
       else sim.post(s.delay, target, id, 0);
     } else {
       sim.post(s.delay, target, id, s.prio);
     }
   };
-  for (let i = 0; i < initial; i++) schedule({ delay: i % 3, prio: 0, lane: i % 3 - 1 });
+  for (let i = 0; i < initial; i++) schedule({ delay: i % 3, prio: 0, lane: i % 2 === 0 });
   sim.run();
   expect(sim.pending).toBe(0);
   return fired;
 }
 
-describe('TargetLane merged into Simulator.run', () => {
-  it('fires events in the order and at the times they would have had as posts (one lane)', () => {
+describe('EventLane merged into Simulator.run', () => {
+  it('fires events in the order and at the times they would have had as posts', () => {
     fc.assert(
       fc.property(fc.array(fc.array(step, { maxLength: 2 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (script, initial) => {
-        expect(runScript(script, initial, true, 1)).toEqual(runScript(script, initial, false, 1));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('fires events in the order and at the times they would have had as posts (two lanes)', () => {
-    fc.assert(
-      fc.property(fc.array(fc.array(step, { maxLength: 2 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (script, initial) => {
-        expect(runScript(script, initial, true, 2)).toEqual(runScript(script, initial, false, 2));
+        expect(runScript(script, initial, true)).toEqual(runScript(script, initial, false));
       }),
       { numRuns: 300 },
     );
@@ -79,11 +69,11 @@ describe('TargetLane merged into Simulator.run', () => {
               const st = steps[k++ % steps.length]!;
               if (k > 200) return;
               const [who, delay, viaLane] = st;
-              if (useLane && viaLane) sim.lane().scheduleFor(targets[who]!, sim.now + delay, k);
+              if (useLane && viaLane) sim.lane().schedule(targets[who]!, sim.now + delay, k);
               else sim.post(delay, targets[who]!, k);
             },
           }));
-          sim.lane().scheduleFor(targets[0]!, 5, 0);
+          sim.lane().schedule(targets[0]!, 5, 0);
           sim.post(5, targets[1]!, 0);
           sim.run();
           return seen;
@@ -94,16 +84,16 @@ describe('TargetLane merged into Simulator.run', () => {
     );
     const sim = new Simulator({ seed: 1 });
     expect(sim.lane()).toBe(sim.lane());
-    expect(() => sim.lane().schedule(10, 0)).toThrow(/no target of its own/);
   });
 
   it('counts lane events in pending and peek, and step fires them', () => {
     const sim = new Simulator({ seed: 1 });
     const seen: number[] = [];
-    const lane = new TargetLane(sim, { onEvent: (a) => seen.push(a, sim.now) });
-    lane.schedule(50, 1);
+    const target: EventTarget = { onEvent: (a) => seen.push(a, sim.now) };
+    const lane = sim.lane();
+    lane.schedule(target, 50, 1);
     sim.post(70, { onEvent: (a) => seen.push(a, sim.now) }, 2);
-    lane.schedule(30, 3);
+    lane.schedule(target, 30, 3);
     expect(sim.pending).toBe(3);
     expect(sim.peek()).toBe(30);
     expect(sim.step()).toBe(true);
@@ -117,16 +107,17 @@ describe('TargetLane merged into Simulator.run', () => {
   it('leaves lane events after `until` pending and honours stop() from a lane event', () => {
     const sim = new Simulator({ seed: 1 });
     const seen: number[] = [];
-    const lane = new TargetLane(sim, {
+    const target: EventTarget = {
       onEvent: (a) => {
         seen.push(a);
         if (a === 2) sim.stop();
       },
-    });
-    lane.schedule(10, 1);
-    lane.schedule(20, 2);
-    lane.schedule(30, 3);
-    lane.schedule(90, 4);
+    };
+    const lane = sim.lane();
+    lane.schedule(target, 10, 1);
+    lane.schedule(target, 20, 2);
+    lane.schedule(target, 30, 3);
+    lane.schedule(target, 90, 4);
     sim.run();
     expect(seen).toEqual([1, 2]);
     expect(sim.now).toBe(20);
@@ -138,11 +129,12 @@ describe('TargetLane merged into Simulator.run', () => {
 
   it('rejects a time before now, past 2^53 or not an integer', () => {
     const sim = new Simulator({ seed: 1 });
-    const lane = new TargetLane(sim, { onEvent: () => undefined });
-    sim.post(100, { onEvent: () => lane.schedule(99, 0) }, 0);
+    const target: EventTarget = { onEvent: () => undefined };
+    const lane = sim.lane();
+    sim.post(100, { onEvent: () => lane.schedule(target, 99, 0) }, 0);
     expect(() => sim.run()).toThrow(LaneTimeError);
-    expect(() => lane.schedule(2 ** 53, 0)).toThrow(/outside/);
-    expect(() => lane.schedule(150.5, 0)).toThrow(LaneTimeError);
+    expect(() => lane.schedule(target, 2 ** 53, 0)).toThrow(/outside/);
+    expect(() => lane.schedule(target, 150.5, 0)).toThrow(LaneTimeError);
     expect(sim.pending).toBe(0);
   });
 
@@ -151,7 +143,8 @@ describe('TargetLane merged into Simulator.run', () => {
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.boolean()), { minLength: 1, maxLength: 3000 }), (ops) => {
         const sim = new Simulator({ seed: 1 });
         const seen: number[] = [];
-        const lane = new TargetLane(sim, { onEvent: (a) => seen.push(a) });
+        const target: EventTarget = { onEvent: (a) => seen.push(a) };
+        const lane = sim.lane();
         const model: { time: number; id: number }[] = [];
         const fired: number[] = [];
         let id = 0;
@@ -163,7 +156,7 @@ describe('TargetLane merged into Simulator.run', () => {
             sim.step();
           }
           const time = sim.now + t;
-          lane.schedule(time, id);
+          lane.schedule(target, time, id);
           model.push({ time, id: id++ });
         }
         model.sort((x, y) => x.time - y.time || x.id - y.id);
@@ -177,8 +170,9 @@ describe('TargetLane merged into Simulator.run', () => {
   it('grows past its initial capacity and keeps (time, sequence) order', () => {
     const sim = new Simulator({ seed: 1 });
     const seen: number[] = [];
-    const lane = new TargetLane(sim, { onEvent: (a) => seen.push(a) });
-    for (let i = 0; i < 1200; i++) lane.schedule(1000 - (i % 7) * 10, i);
+    const target: EventTarget = { onEvent: (a) => seen.push(a) };
+    const lane = sim.lane();
+    for (let i = 0; i < 1200; i++) lane.schedule(target, 1000 - (i % 7) * 10, i);
     sim.run();
     const want = Array.from({ length: 1200 }, (_, i) => i).sort((a, b) => (a % 7 === b % 7 ? a - b : (b % 7) - (a % 7)));
     expect(seen).toEqual(want);

@@ -2,55 +2,40 @@ import type { EventTarget } from './event-queue.ts';
 import { MAX_TIME_PS } from './time.ts';
 import type { Ps } from './time.ts';
 
-/**
- * A component's own events, kept in its own small ordered list instead of the simulator's heap, and
- * merged with the heap by Simulator.run in exactly the order they would have had there.
- *
- * Why: a bus with a handful of bursts in flight fires most of a run's events (burst completions,
- * arbitration); a short sorted list costs less per event than a push and a pop of the shared heap. Each
- * lane event takes its tie-breaking sequence number from Simulator.reserveSeq at the moment it is
- * scheduled, as a post would have, and has priority 0, so the merged order is the heap's order.
- */
-export interface EventLane {
-  /** Time of the lane's earliest event, ps; Infinity when the lane is empty. */
-  readonly laneHeadTime: number;
-  /** Sequence number of that event (valid while the lane is not empty). */
-  readonly laneHeadSeq: number;
-  /** Events in the lane. */
-  readonly laneSize: number;
-  /** Removes the earliest event and runs it; Simulator.now is already its time. */
-  fireLaneHead(): void;
-}
-
-/** What a TargetLane needs of the simulator (Simulator fits it). */
+/** What an EventLane needs of its simulator (Simulator fits it). */
 export interface LaneHost {
   readonly now: Ps;
   reserveSeq(): number;
-  attachLane(lane: EventLane): void;
 }
 
-/** Free entries kept in front of a TargetLane's events (for events that go first, e.g. an arbitration now). */
+/** Free entries kept in front of the lane's events (for events that go first, e.g. an arbitration now). */
 const FRONT_ROOM = 16;
 
 /** Thrown when a lane event is scheduled before now or past the 2^53 ps limit. */
 export class LaneTimeError extends RangeError {
   constructor(time: number, now: number) {
-    super(`TargetLane.schedule: time ${time} ps is outside [now = ${now}, 2^53) ps`);
+    super(`EventLane.schedule: time ${time} ps is outside [now = ${now}, 2^53) ps`);
     this.name = 'LaneTimeError';
   }
 }
 
 /**
- * An EventLane that calls `target.onEvent(arg)` for each event, like Simulator.post with priority 0 (the
- * target given at construction, or one per event with scheduleFor). Meant for a few events pending at a
- * time: they sit in typed arrays sorted by (time, sequence) between `start`
- * and `end`, with room on both sides, so firing the earliest, adding a new latest (a burst completion) and
- * adding a new earliest (an arbitration now) each touch one entry; only an event landing between others
- * moves the later ones up.
+ * The simulator's lane (Simulator.lane()): events of components that keep a few near-term priority-0 events
+ * each and fire many per run (a bus's arbitration and burst completions, a DMA controller's peripheral
+ * accesses), held in a short sorted list instead of the heap and merged with the heap by Simulator.run in
+ * exactly the order they would have had there: each event takes its tie-breaking sequence number
+ * (Simulator.reserveSeq) when scheduled, as a post would, so `schedule(target, time, arg)` is
+ * `post(time - now, target, arg)` without a push and a pop of the heap.
+ *
+ * The events sit in typed arrays sorted by (time, sequence) between `start` and `end`, with room on both
+ * sides, so firing the earliest, adding a new latest (a burst completion) and adding a new earliest (an
+ * arbitration now) each touch one entry; only an event landing between others moves the later ones up.
  */
-export class TargetLane implements EventLane {
-  laneHeadTime = Infinity;
-  laneHeadSeq = 0;
+export class EventLane {
+  /** Time of the earliest event, ps; Infinity when the lane is empty. */
+  headTime = Infinity;
+  /** Sequence number of that event (valid while the lane is not empty). */
+  headSeq = 0;
   // Events drift towards the end (new ones mostly go last, fired ones leave the front): long arrays with a
   // little room in front re-centre rarely.
   private times = new Float64Array(512);
@@ -60,25 +45,15 @@ export class TargetLane implements EventLane {
   private start = FRONT_ROOM;
   private end = FRONT_ROOM;
 
-  constructor(
-    private readonly host: LaneHost,
-    private readonly target: EventTarget | null = null,
-  ) {
-    host.attachLane(this);
-  }
+  constructor(private readonly host: LaneHost) {}
 
-  get laneSize(): number {
+  /** Events in the lane. */
+  get size(): number {
     return this.end - this.start;
   }
 
-  /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now) for the lane's target. */
-  schedule(time: Ps, arg: number): void {
-    if (this.target === null) throw new TypeError('TargetLane.schedule: this lane has no target of its own (use scheduleFor)');
-    this.scheduleFor(this.target, time, arg);
-  }
-
   /** Schedules target.onEvent(arg) at absolute time `time` (integer ps, not before now). */
-  scheduleFor(target: EventTarget, time: Ps, arg: number): void {
+  schedule(target: EventTarget, time: Ps, arg: number): void {
     if (!(time >= this.host.now && time <= MAX_TIME_PS && Math.floor(time) === time)) throw new LaneTimeError(time, this.host.now);
     const seq = this.host.reserveSeq();
     // Sequence numbers only grow, so the new event runs after every event at its time or earlier.
@@ -111,15 +86,16 @@ export class TargetLane implements EventLane {
     this.put(i, time, seq, arg, target);
   }
 
-  fireLaneHead(): void {
+  /** Removes the earliest event and runs it (the simulator has set now to its time). */
+  fireHead(): void {
     const i = this.start++;
     const arg = this.args[i]!;
     const target = this.targets[i]!;
     this.targets[i] = undefined;
     if (this.start === this.end) {
       this.start = this.end = FRONT_ROOM;
-      this.laneHeadTime = Infinity;
-      this.laneHeadSeq = 0;
+      this.headTime = Infinity;
+      this.headSeq = 0;
     } else {
       this.setHead();
     }
@@ -134,8 +110,8 @@ export class TargetLane implements EventLane {
   }
 
   private setHead(): void {
-    this.laneHeadTime = this.times[this.start]!;
-    this.laneHeadSeq = this.seqs[this.start]!;
+    this.headTime = this.times[this.start]!;
+    this.headSeq = this.seqs[this.start]!;
   }
 
   /**

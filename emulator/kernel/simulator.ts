@@ -1,5 +1,4 @@
-import { TargetLane } from './event-lane.ts';
-import type { EventLane } from './event-lane.ts';
+import { EventLane } from './event-lane.ts';
 import { EventQueue } from './event-queue.ts';
 import type { EventCallback, EventId, EventTarget } from './event-queue.ts';
 import { rootLogger } from './log.ts';
@@ -43,9 +42,8 @@ export class Simulator {
   private readonly queue: EventQueue;
   private running = false;
   private stopRequested = false;
-  /** Attached EventLanes, whose events run merged with the queue's. */
-  private readonly lanes: EventLane[] = [];
-  private sharedLane: TargetLane | null = null;
+  /** The lane (made on first use), whose events run merged with the queue's. */
+  private fastLane: EventLane | null = null;
 
   constructor(opts: SimulatorOptions) {
     if (opts === undefined || !Number.isInteger(opts.seed)) {
@@ -65,62 +63,33 @@ export class Simulator {
 
   /** Number of events scheduled and not yet fired or cancelled. */
   get pending(): number {
-    let n = this.queue.size;
-    for (const lane of this.lanes) n += lane.laneSize;
-    return n;
+    return this.queue.size + (this.fastLane !== null ? this.fastLane.size : 0);
   }
 
   /** Time of the next pending event, or Infinity. */
   peek(): number {
-    let t = this.queue.peekTime();
-    for (const lane of this.lanes) if (lane.laneHeadTime < t) t = lane.laneHeadTime;
-    return t;
+    const t = this.queue.peekTime();
+    const lane = this.fastLane;
+    return lane !== null && lane.headTime < t ? lane.headTime : t;
   }
 
   /**
-   * Attaches a component's EventLane: from now on run and step interleave its events with the queue's
-   * in (time, priority 0, reserved sequence) order.
+   * The lane, shared by the components that keep a few near-term priority-0 events each and fire many
+   * (see EventLane): `lane().schedule(target, time, arg)` is `post(time - now, target, arg)`.
    */
-  attachLane(lane: EventLane): void {
-    if (!this.lanes.includes(lane)) this.lanes.push(lane);
+  lane(): EventLane {
+    return (this.fastLane ??= new EventLane(this));
   }
 
-  /**
-   * The simulator's own lane, shared by the components that keep a few near-term priority-0 events each
-   * (the bus's burst completions, a DMA controller's peripheral accesses): one lane keeps the run loop on
-   * its single-lane path. `lane().scheduleFor(target, time, arg)` is `post(time - now, target, arg)`.
-   */
-  lane(): TargetLane {
-    return (this.sharedLane ??= new TargetLane(this));
-  }
-
-  /** The sequence number a post made now would take (for an EventLane's event scheduled now). */
+  /** The sequence number a post made now would take (for a lane event scheduled now). */
   reserveSeq(): number {
     return this.queue.reserveSeq();
   }
 
-  /**
-   * The lane whose earliest event runs next, before the queue's earliest (time `t`, NaN when the queue is
-   * empty), or null when the queue's runs first or no lane has an event.
-   */
-  private nextLane(t: number): EventLane | null {
-    const lanes = this.lanes;
-    let best: EventLane | null = null;
-    let bt = Infinity;
-    for (let i = 0; i < lanes.length; i++) {
-      const lane = lanes[i]!;
-      const lt = lane.laneHeadTime;
-      // Sequence numbers are unique, so two lanes never tie.
-      if (lt < bt || (lt === bt && lt !== Infinity && lane.laneHeadSeq < best!.laneHeadSeq)) {
-        best = lane;
-        bt = lt;
-      }
-    }
-    if (best === null) return null;
-    if (bt < t) return best;
-    if (bt === t) return this.queue.headAfter(best.laneHeadSeq) ? best : null;
-    // An empty queue (t is NaN) leaves the lane first.
-    return t !== t ? best : null;
+  /** Whether the lane's earliest event runs before the queue's earliest (time `t`, NaN when the queue is empty). */
+  private laneFirst(lane: EventLane, t: number): boolean {
+    const lt = lane.headTime;
+    return lt < t || (lt === t && this.queue.headAfter(lane.headSeq)) || (t !== t && lt !== Infinity);
   }
 
   /** Calls `fn` after `delay` ps. */
@@ -175,25 +144,14 @@ export class Simulator {
     try {
       for (;;) {
         const t = q.headTime();
-        const lanes = this.lanes;
-        if (lanes.length !== 0) {
-          // One lane (the usual case: the simulator's own) is tested inline; several go through nextLane.
-          let lane: EventLane | null = null;
-          if (lanes.length === 1) {
-            const only = lanes[0]!;
-            const lt = only.laneHeadTime;
-            if (lt < t || (lt === t && q.headAfter(only.laneHeadSeq)) || (t !== t && lt !== Infinity)) lane = only;
-          } else {
-            lane = this.nextLane(t);
-          }
-          if (lane !== null) {
-            const lt = lane.laneHeadTime;
-            if (!(lt <= until)) break;
-            this._now = lt;
-            lane.fireLaneHead();
-            if (this.stopRequested) return;
-            continue;
-          }
+        const lane = this.fastLane;
+        if (lane !== null && this.laneFirst(lane, t)) {
+          const lt = lane.headTime;
+          if (!(lt <= until)) break;
+          this._now = lt;
+          lane.fireHead();
+          if (this.stopRequested) return;
+          continue;
         }
         if (!(t <= until)) break; // NaN (empty) or later than until
         // Handler and arg are read before the event runs: its own posts may reuse the freed slot.
@@ -215,12 +173,12 @@ export class Simulator {
   step(): boolean {
     if (this.running) throw new SimulatorError('Simulator.step: called from inside an event (re-entrant step)');
     const q = this.queue;
-    const lane = this.nextLane(q.headTime());
-    if (lane !== null) {
-      this._now = lane.laneHeadTime;
+    const lane = this.fastLane;
+    if (lane !== null && this.laneFirst(lane, q.headTime())) {
+      this._now = lane.headTime;
       this.running = true;
       try {
-        lane.fireLaneHead();
+        lane.fireHead();
       } finally {
         this.running = false;
       }

@@ -1,5 +1,5 @@
 import { ClockDomain } from '../../emulator/kernel/index.ts';
-import type { Counter, EventTarget, TargetLane, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
+import type { Counter, EventLane, EventTarget, Histogram, HistogramSummary, Ps, Simulator } from '../../emulator/kernel/index.ts';
 import type { AddressMap, Region } from '../memory/index.ts';
 import { BusError } from '../memory/index.ts';
 import { DRAM_ARRIVE, DRAM_END, DRAM_STEP } from '../dram/index.ts';
@@ -173,7 +173,7 @@ export class Interconnect implements EventTarget {
   private arbitrating = false;
   // Arbitration and group completions: a few pending at a time, in the simulator's lane (cheaper per event
   // than the simulator's heap; same order).
-  private readonly lane: TargetLane;
+  private readonly lane: EventLane;
 
   constructor(sim: Simulator, map: AddressMap, dram: DramTiming, config: InterconnectConfig) {
     if (!Number.isSafeInteger(config.widthBytes) || config.widthBytes <= 0) throw new InterconnectError(`Interconnect: widthBytes must be a positive integer, got ${config.widthBytes}`);
@@ -259,7 +259,7 @@ export class Interconnect implements EventTarget {
     // Arbitrate in an event at the current time, so that every master submitting now competes.
     if (!this.arbitrating && !this.arbitrationPosted) {
       this.arbitrationPosted = true;
-      this.lane.scheduleFor(this, this.sim.now, ARBITRATE);
+      this.lane.schedule(this, this.sim.now, ARBITRATE);
     }
   }
 
@@ -460,7 +460,7 @@ export class Interconnect implements EventTarget {
     this.tInFlight[t] = this.tInFlight[t]! + issued;
     this.mOut[m] = this.mOut[m]! + issued;
     if (groupEnd > this.tEnd[t]!) this.tEnd[t] = groupEnd;
-    this.lane.scheduleFor(this, groupEnd, t * GROUP_ARG + issued);
+    this.lane.schedule(this, groupEnd, t * GROUP_ARG + issued);
   }
 
   /**
