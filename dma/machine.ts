@@ -143,6 +143,15 @@ export class DmaMachine {
   }
 
   /** The IOMMU in front of a device (created on first use, one per master). */
+  /**
+   * Gives back host memory kept for explanations (the line history's log), for the next machine to
+   * reuse: call it when the run is over. Results read so far stay valid; later violations would be
+   * explained without the history before this call.
+   */
+  release(): void {
+    this.soc.memory.history.clear();
+  }
+
   iommuOf(dev: DeviceLike): Iommu {
     let iommu = this.iommus.get(dev.name);
     if (iommu === undefined) {

@@ -243,6 +243,7 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     if (t >= end) break;
   }
   obs?.finish(end);
+  machine.release();
   const hostMs = performance.now() - hostStart;
 
   // ---- results ----

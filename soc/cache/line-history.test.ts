@@ -6,11 +6,12 @@ import type { LineEvent, LineEventKindName, LineHistoryOptions } from './line-hi
 import { LineRings, ringWorkerSource } from './line-history-rings.ts';
 import { LOG_SEGMENT_EVENTS, RingWorker } from './line-history-worker.ts';
 
-// Every behaviour holds whether the rings are applied in-thread, by the worker thread from the first
-// segment, or by the worker after the default number of segments applied in-thread.
+// Every behaviour holds whether the rings are applied in-thread as segments fill, by the worker thread
+// from the first segment, after a few deferred segments, or with the defaults (deferred until queried).
 const modes: [string, LineHistoryOptions][] = [
-  ['in-thread', { offThreadAfterSegments: Infinity }],
-  ['worker', { offThreadAfterSegments: 0 }],
+  ['in-thread', { offThreadAfterSegments: Infinity, deferSegments: 0 }],
+  ['worker', { offThreadAfterSegments: 0, deferSegments: 0 }],
+  ['deferred', { deferSegments: 2 }],
   ['default', {}],
 ];
 
@@ -207,7 +208,7 @@ function fillLines(h: LineHistory, lines: number, rounds: number, stride = 64): 
 describe('LineHistory on the worker thread', () => {
   it('hands full segments to the worker and answers queries after several of them like in-thread', () => {
     const worker = new RingWorker();
-    const off = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const off = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
     const inThread = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
     const lines = 5000; // more than one pool chunk of rings, over two index pages
     fillLines(off, lines, 7);
@@ -220,7 +221,7 @@ describe('LineHistory on the worker thread', () => {
 
   it('waits for nothing on queries with nothing recorded since the last one', () => {
     const worker = new RingWorker();
-    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
     fillLines(h, 3000, 3);
     h.query(0);
     const handed = worker.handedOver;
@@ -230,7 +231,7 @@ describe('LineHistory on the worker thread', () => {
 
   it('clears through the worker, in order with the segments handed over before and after', () => {
     const worker = new RingWorker();
-    const h = new LineHistory(64, 4, { offThreadAfterSegments: 0, ringWorker: worker });
+    const h = new LineHistory(64, 4, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
     fillLines(h, 6000, 2);
     h.clear();
     expect(h.query(64)).toEqual([]);
@@ -243,6 +244,29 @@ describe('LineHistory on the worker thread', () => {
     expect(h.query(129 * 64)).toEqual([]);
   });
 
+  it('defers full segments until a query, which applies them without starting the worker', () => {
+    const worker = new RingWorker();
+    const h = new LineHistory(64, 8, { ringWorker: worker });
+    const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity, deferSegments: 0 });
+    fillLines(h, 5000, 9); // 10 full segments
+    fillLines(ref, 5000, 9);
+    for (const l of [0, 1, 4095, 4096, 4999]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+    expect(worker.state).toBe('idle');
+  });
+
+  it('applies the oldest segments beyond the deferred ones while logging, and the rest at a query', () => {
+    const worker = new RingWorker();
+    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 3, ringWorker: worker });
+    const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity, deferSegments: 0 });
+    fillLines(h, 4096, 5); // 5 full segments: the 2 oldest go to the worker
+    fillLines(ref, 4096, 5);
+    expect(worker.handedOver).toBe(2);
+    h.record(64, LineEventKind.clean, 2, -1, 1e12);
+    ref.record(64, LineEventKind.clean, 2, -1, 1e12);
+    for (const l of [0, 1, 2047, 4095]) expect(h.query(l * 64)).toEqual(ref.query(l * 64));
+    expect(worker.handedOver).toBe(6); // and the 3 deferred and the partial one, at the query
+  });
+
   it('keeps a small history in-thread by default, never starting the worker', () => {
     const worker = new RingWorker();
     const h = new LineHistory(64, 8, { ringWorker: worker });
@@ -253,8 +277,8 @@ describe('LineHistory on the worker thread', () => {
 
   it('serves several histories from one worker, each seeing only its own events', () => {
     const worker = new RingWorker({ segmentsAhead: 1 });
-    const a = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
-    const b = new LineHistory(32, 2, { offThreadAfterSegments: 0, ringWorker: worker });
+    const a = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
+    const b = new LineHistory(32, 2, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
     for (let i = 0; i < 20_000; i++) {
       a.record(i * 64, LineEventKind.fill, 1, 0, i);
       b.record(i * 32, LineEventKind.evictDirty, 2, -1, 2 * i);
@@ -267,7 +291,7 @@ describe('LineHistory on the worker thread', () => {
     // What a worker would inherit in a process started as `node --input-type=module -e` (bench host's
     // steady child) when the options do not set its flags.
     const worker = new RingWorker({ spawn: (src, opts) => new Worker(src, { ...opts, execArgv: opts.execArgv ?? ['--input-type=module'] }) });
-    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+    const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
     const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
     fillLines(h, 5000, 3);
     fillLines(ref, 5000, 3);
@@ -279,7 +303,7 @@ describe('LineHistory on the worker thread', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const worker = new RingWorker({ spawn: () => { throw new Error('no threads here'); } });
-      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
       const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
       fillLines(h, 5000, 3);
       fillLines(ref, 5000, 3);
@@ -297,7 +321,7 @@ describe('LineHistory on the worker thread', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const worker = new RingWorker({ source: ringWorkerSource(faulty) });
-      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
       const ref = new LineHistory(64, 8, { offThreadAfterSegments: Infinity });
       const lines = 3 * 4096 + 500;
       // Events on one far line first, so the failing allocation (ring 8192) falls mid-segment.
@@ -320,7 +344,7 @@ describe('LineHistory on the worker thread', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const worker = new RingWorker({ source: 'throw new Error("broken worker")', startTimeoutMs: 50 });
-      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, ringWorker: worker });
+      const h = new LineHistory(64, 8, { offThreadAfterSegments: 0, deferSegments: 0, ringWorker: worker });
       fillLines(h, 4000, 3);
       expect(h.query(3999 * 64).map((e) => e.time)).toEqual([3999, 7999, 11999]);
       expect(worker.state).toBe('failed');

@@ -2,7 +2,7 @@ import { MAX_TIME_PS } from '../../emulator/kernel/time.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
 import { LineRings } from './line-history-rings.ts';
 import { LOG_SEGMENT_EVENTS, sharedRingWorker } from './line-history-worker.ts';
-import type { LogSegment, RingWorker, RingWorkerHandle } from './line-history-worker.ts';
+import type { RingWorker, RingWorkerHandle } from './line-history-worker.ts';
 
 /** What happened to a line (stored in 4 bits). */
 export const LineEventKind = {
@@ -44,6 +44,37 @@ const MAX_EVENT_IDS = 2047;
 /** Full segments a history applies in-thread before it hands its segments to the worker thread. */
 const DEFAULT_OFF_THREAD_AFTER_SEGMENTS = 4;
 
+/**
+ * Full segments a history keeps unapplied until a query asks (default 256: 1 Mi events, 18 MiB of log,
+ * about 3 simulated seconds of the default scenario). Only a violation's explanation reads the history,
+ * so a run without one never pays for its rings; beyond this the oldest segments are applied as before.
+ */
+const DEFAULT_DEFER_SEGMENTS = 256;
+
+function rejectEvent(kind: number, level: number, time: number): never {
+  throw new RangeError(`LineHistory.record: expected a LineEventKind value, level 0..2 and an integer time in 0..2^53-1 ps, got kind ${kind}, level ${level}, time ${time}`);
+}
+
+/** One segment of the log: events recorded and not yet applied, in order. */
+interface LogArrays {
+  readonly addr: Float64Array;
+  readonly event: Uint16Array;
+  readonly time: Float64Array;
+}
+
+/** Segments given back by histories (cleared, drained or released), reused before new ones are made. */
+const spareSegments: LogArrays[] = [];
+/** The most segments kept spare: enough for one history's deferred log. */
+const MAX_SPARE_SEGMENTS = DEFAULT_DEFER_SEGMENTS + 1;
+
+function takeSegment(): LogArrays {
+  return spareSegments.pop() ?? { addr: new Float64Array(LOG_SEGMENT_EVENTS), event: new Uint16Array(LOG_SEGMENT_EVENTS), time: new Float64Array(LOG_SEGMENT_EVENTS) };
+}
+
+function giveBack(segment: LogArrays): void {
+  if (spareSegments.length < MAX_SPARE_SEGMENTS) spareSegments.push(segment);
+}
+
 /** Which cache saw the event: 1 = an L1 (agent = core id), 2 = the outer L2 (agent = -1), 0 = memory. */
 export interface LineEvent {
   kind: LineEventKindName;
@@ -59,6 +90,12 @@ export interface LineHistoryOptions {
    * Infinity: never). A history whose worker already runs hands over from its first full segment.
    */
   offThreadAfterSegments?: number;
+  /**
+   * Full log segments (4096 events each) kept unapplied until a query (default 256). Beyond that the
+   * oldest are applied (in-thread, then by the worker, as offThreadAfterSegments says). 0: apply each
+   * segment as it fills.
+   */
+  deferSegments?: number;
   /** The worker thread to use (default: this thread's shared one). */
   ringWorker?: RingWorker;
 }
@@ -68,12 +105,13 @@ export interface LineHistoryOptions {
  * filled before the device wrote it?" after the fact. The rings and their index are a LineRings (in
  * shared memory; see its comment for the layout).
  *
- * `record` only appends to a log segment (sequential stores that stay in the host's caches). A full
- * segment is applied to the rings at once: in-thread for a history's first few segments, then by a
- * worker thread (RingWorker) while the simulation runs on, since applying is bound by cache misses in
- * megabytes of rings (about 8% of a default run). Queries hand over the partial segment and wait until
- * everything handed over is applied, so they see every event, exactly as if applied in-thread; queries
- * with nothing recorded in between cost no wait.
+ * `record` only appends to a log segment (sequential stores that stay in the host's caches). Full
+ * segments are deferred: only a query (a violation's explanation) needs the rings, so up to
+ * `deferSegments` of them wait unapplied, and a run with no violation never applies them. A query
+ * applies everything logged first, so it sees every event, exactly as if each had been applied at once.
+ * Segments beyond the deferred ones are applied oldest first: in-thread for a history's first few, then
+ * by a worker thread (RingWorker) while the simulation runs on, since applying is bound by cache misses
+ * in megabytes of rings. Queries with nothing recorded in between cost nothing.
  */
 export class LineHistory {
   readonly depth: number;
@@ -84,11 +122,15 @@ export class LineHistory {
   private readonly idOfEvent = new Uint16Array(new SharedArrayBuffer(2 << 14));
   private readonly eventOfId = new Uint16Array(MAX_EVENT_IDS + 1);
   private ids = 0;
-  // Events not yet applied to their rings, in order (the handle's segment once off-thread).
-  private logAddr: Float64Array = new Float64Array(LOG_SEGMENT_EVENTS);
-  private logEvent: Uint16Array = new Uint16Array(LOG_SEGMENT_EVENTS);
-  private logTime: Float64Array = new Float64Array(LOG_SEGMENT_EVENTS);
+  // The segment being logged into (its arrays kept as fields for record) and its event count.
+  private current: LogArrays = takeSegment();
+  private logAddr = this.current.addr;
+  private logEvent = this.current.event;
+  private logTime = this.current.time;
   private logged = 0;
+  // Full segments not yet applied, oldest first.
+  private readonly deferred: LogArrays[] = [];
+  private readonly deferLimit: number;
   private readonly worker: RingWorker | null;
   private readonly offThreadAfter: number;
   private fullSegments = 0;
@@ -99,6 +141,9 @@ export class LineHistory {
     if (!Number.isInteger(depth) || depth < 1 || depth > 255) throw new RangeError(`LineHistory: depth must be an integer in 1..255, got ${depth}`);
     const offThreadAfter = options.offThreadAfterSegments ?? DEFAULT_OFF_THREAD_AFTER_SEGMENTS;
     if (!(offThreadAfter >= 0)) throw new RangeError(`LineHistory: offThreadAfterSegments must be a number >= 0 (Infinity: never), got ${offThreadAfter}`);
+    const deferLimit = options.deferSegments ?? DEFAULT_DEFER_SEGMENTS;
+    if (!Number.isInteger(deferLimit) || deferLimit < 0) throw new RangeError(`LineHistory: deferSegments must be an integer >= 0, got ${deferLimit}`);
+    this.deferLimit = deferLimit;
     this.lineBytes = lineBytes;
     this.depth = depth;
     this.rings = new LineRings(lineBytes, depth, new Float64Array(new SharedArrayBuffer(16)), this.idOfEvent);
@@ -107,61 +152,96 @@ export class LineHistory {
     if (offThreadAfter === 0) this.goOffThread();
   }
 
-  /** Logs an event: `kind` a LineEventKind value, `level` 0..2, `agent` a core id (signed byte; -1: the L2). */
+  /**
+   * Logs an event: `kind` a LineEventKind value, `level` 0..2, `agent` a core id (signed byte; -1: the L2).
+   * Kept small (the message and the pairing in methods of their own) so that V8 inlines it into the
+   * cache's miss paths: a call would also box `time` into a heap number per event.
+   */
   record(pa: number, kind: number, level: number, agent: number, time: Ps): void {
     if (!this.enabled) return;
-    if (!(kind >= 1 && kind <= MAX_KIND && level >= 0 && level <= 2 && time >= 0 && time <= MAX_TIME_PS && Math.floor(time) === time)) {
-      throw new RangeError(`LineHistory.record: expected a LineEventKind value, level 0..2 and an integer time in 0..2^53-1 ps, got kind ${kind}, level ${level}, time ${time}`);
-    }
+    if (!(kind >= 1 && kind <= MAX_KIND && level >= 0 && level <= 2 && time >= 0 && time <= MAX_TIME_PS && Math.floor(time) === time)) rejectEvent(kind, level, time);
     const i = this.logged;
     // An L1 fill right after the L2's fill of the same line at the same time joins that entry.
-    if (level === 1 && i > 0 && this.logEvent[i - 1] === (kind | L2_FILL_TAG) && this.logTime[i - 1] === time && this.rings.lineOf(this.logAddr[i - 1]!) === this.rings.lineOf(pa)) {
-      const paired = kind | (LEVEL_L2_THEN_L1 << LEVEL_SHIFT) | ((agent & 0xff) << AGENT_SHIFT);
-      if (this.idOfEvent[paired] === 0) this.newEventId(paired);
-      this.logEvent[i - 1] = paired;
-      return;
-    }
+    if (level === 1 && i > 0 && this.logEvent[i - 1] === (kind | L2_FILL_TAG) && this.logTime[i - 1] === time && this.pairWithLast(pa, kind, agent)) return;
     const event = kind | (level << LEVEL_SHIFT) | ((agent & 0xff) << AGENT_SHIFT);
     if (this.idOfEvent[event] === 0) this.newEventId(event);
     this.logAddr[i] = pa;
     this.logEvent[i] = event;
     this.logTime[i] = time;
     this.logged = i + 1;
-    if (i + 1 === LOG_SEGMENT_EVENTS) this.handOver(true);
+    if (i + 1 === LOG_SEGMENT_EVENTS) this.segmentFull();
   }
 
-  /** Applies the logged events to their lines' rings (in-thread, or by handing them to the worker). */
-  private handOver(full: boolean): void {
-    const n = this.logged;
-    this.logged = 0;
-    const handle = this.handle;
-    if (handle !== null) {
-      this.worker!.submit(handle, n);
-      this.logInto(handle.segment);
-      if (!this.worker!.usable) this.handle = null; // it failed: in-thread from now on
-      return;
+  /** Makes the last entry (an L2 fill at this time) the pair L2-then-L1 if it is of pa's line; false if not. */
+  private pairWithLast(pa: number, kind: number, agent: number): boolean {
+    const i = this.logged - 1;
+    if (this.rings.lineOf(this.logAddr[i]!) !== this.rings.lineOf(pa)) return false;
+    const paired = kind | (LEVEL_L2_THEN_L1 << LEVEL_SHIFT) | ((agent & 0xff) << AGENT_SHIFT);
+    if (this.idOfEvent[paired] === 0) this.newEventId(paired);
+    this.logEvent[i] = paired;
+    return true;
+  }
+
+  /** Defers the full segment; applies the oldest deferred one if that makes too many. */
+  private segmentFull(): void {
+    this.deferred.push(this.current);
+    this.logTo(takeSegment());
+    if (this.deferred.length > this.deferLimit) {
+      const oldest = this.deferred.shift()!;
+      this.apply(oldest, LOG_SEGMENT_EVENTS, true);
+      giveBack(oldest);
     }
-    this.rings.apply(this.logAddr, this.logEvent, this.logTime, 0, n);
-    // Once the shared worker runs (started for an earlier history), even a young history goes to it.
-    if (full && (++this.fullSegments >= this.offThreadAfter || (this.worker !== null && this.worker.running))) this.goOffThread();
   }
 
-  /** Hands the rings to the worker thread, if there is one to use (the log is empty here). */
-  private goOffThread(): void {
-    if (this.worker === null || !this.worker.usable) return;
-    this.handle = this.worker.register(this, this.rings);
-    if (this.handle !== null) this.logInto(this.handle.segment);
-  }
-
-  private logInto(segment: LogSegment): void {
+  private logTo(segment: LogArrays): void {
+    this.current = segment;
     this.logAddr = segment.addr;
     this.logEvent = segment.event;
     this.logTime = segment.time;
+    this.logged = 0;
   }
 
-  /** Waits until the worker has applied everything handed over (in-thread: nothing to wait for). */
+  /**
+   * Applies a segment's first `n` events to their lines' rings: in-thread, or through the worker (a copy
+   * into its shared segment). A full segment applied in the course of logging (`mayGoOffThread`) counts
+   * towards going off-thread.
+   */
+  private apply(segment: LogArrays, n: number, mayGoOffThread: boolean): void {
+    const handle = this.handle;
+    if (handle !== null) {
+      const to = handle.segment;
+      to.addr.set(n === LOG_SEGMENT_EVENTS ? segment.addr : segment.addr.subarray(0, n));
+      to.event.set(n === LOG_SEGMENT_EVENTS ? segment.event : segment.event.subarray(0, n));
+      to.time.set(n === LOG_SEGMENT_EVENTS ? segment.time : segment.time.subarray(0, n));
+      this.worker!.submit(handle, n);
+      if (!this.worker!.usable) this.handle = null; // it failed: in-thread from now on
+      return;
+    }
+    this.rings.apply(segment.addr, segment.event, segment.time, 0, n);
+    // Once the shared worker runs (started for an earlier history), even a young history goes to it.
+    if (mayGoOffThread && (++this.fullSegments >= this.offThreadAfter || (this.worker !== null && this.worker.running))) this.goOffThread();
+  }
+
+  /** Hands the rings to the worker thread, if there is one to use. */
+  private goOffThread(): void {
+    if (this.worker === null || !this.worker.usable) return;
+    this.handle = this.worker.register(this, this.rings);
+  }
+
+  /**
+   * Applies everything logged (deferred segments, then the partial one) and waits until the worker, if
+   * it has the rings, is done. A query's wait: it never starts the worker.
+   */
   private drain(): void {
-    if (this.logged > 0) this.handOver(false);
+    for (const segment of this.deferred) {
+      this.apply(segment, LOG_SEGMENT_EVENTS, false);
+      giveBack(segment);
+    }
+    this.deferred.length = 0;
+    if (this.logged > 0) {
+      this.apply(this.current, this.logged, false);
+      this.logged = 0;
+    }
     if (this.handle === null) return;
     this.worker!.drain();
     if (!this.worker!.usable) this.handle = null;
@@ -216,6 +296,8 @@ export class LineHistory {
   /** Forgets every line's events, including those logged and not yet applied. */
   clear(): void {
     this.logged = 0;
+    for (const segment of this.deferred) giveBack(segment);
+    this.deferred.length = 0;
     if (this.handle === null) {
       this.rings.clear();
       return;
