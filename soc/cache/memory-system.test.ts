@@ -484,6 +484,78 @@ describe('per-L1 valid line counts (skip empty L1s in snoops and walks)', () => 
   });
 });
 
+describe('loads inside one line', () => {
+  /** Records every observer call in order, per-byte versions spelled out, uniform ones as one number. */
+  class CallLog {
+    readonly calls: string[] = [];
+    private next = 1;
+    constructor(uniform: boolean) {
+      if (uniform) {
+        Object.assign(this, {
+          cpuReadUniform: (c: number, pa: number, len: number, v: number) => this.calls.push(`ru ${c} ${pa}+${len} ${v}`),
+          deviceReadUniform: (m: string, pa: number, len: number, v: number) => this.calls.push(`du ${m} ${pa}+${len} ${v}`),
+        });
+      }
+    }
+    cpuWriteVersion(): number {
+      return this.next++;
+    }
+    deviceWriteVersion(): number {
+      return this.next++;
+    }
+    cpuCopied(): void {}
+    cpuRead(c: number, pa: number, len: number, v: Uint32Array, off: number): void {
+      this.calls.push(`r ${c} ${pa}+${len} ${[...v.subarray(off, off + len)].join(',')}`);
+    }
+    deviceRead(m: string, pa: number, len: number, v: Uint32Array, off: number): void {
+      this.calls.push(`d ${m} ${pa}+${len} ${[...v.subarray(off, off + len)].join(',')}`);
+    }
+    writeBack(la: number, len: number, inc: Uint32Array, inOff: number): void {
+      this.calls.push(`wb ${la} ${[...inc.subarray(inOff, inOff + len)].join(',')}`);
+    }
+    discardDirty(la: number): void {
+      this.calls.push(`dd ${la}`);
+    }
+  }
+
+  it('take their short path with the bytes, cycles, state, history and observer calls of the general loop', () => {
+    const op = fc.record({
+      kind: fc.constantFrom('load', 'store', 'device', 'inv'),
+      core: fc.integer({ min: 0, max: 3 }),
+      off: fc.integer({ min: 0, max: 96 * 1024 }),
+      len: fc.integer({ min: 1, max: 40 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), fc.boolean(), (ops, uniform) => {
+        const run = (inLine: boolean) => {
+          const { soc, ms } = machine('exynos4412', 5);
+          ms.inLineLoads = inLine;
+          const log = new CallLog(uniform);
+          ms.attachObserver(log);
+          const out: string[] = [];
+          for (const o of ops) {
+            const pa = BASE + o.off;
+            if (o.kind === 'load') {
+              const dst = new Uint8Array(o.len);
+              out.push(`${ms.cpuRead(o.core, pa, dst, 0, o.len)} ${dst.join(',')}`);
+            } else if (o.kind === 'store') {
+              ms.cpuWrite(o.core, pa, bytes(o.len, o.off & 0xff), 0, o.len);
+            } else if (o.kind === 'device') {
+              ms.deviceWrite('none', pa - (pa % 32), bytes(64 * o.len, o.len), 0, 64 * o.len);
+            } else {
+              ms.outerInvRange(pa - (pa % 32), 32 * o.len);
+            }
+          }
+          const history = ops.map((o) => JSON.stringify(ms.history.query(BASE + o.off)));
+          return { out, calls: log.calls, history, stats: JSON.stringify(ms.report()), now: soc.sim.now };
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('cpuReadStrided', () => {
   it('gives the bytes, cycles, core time and cache state of one cpuRead + exec per load', () => {
     fc.assert(

@@ -150,6 +150,11 @@ export class MemorySystem {
   readonly l1d: Cache[];
   readonly l2: OuterCache;
   readonly history: LineHistory;
+  /**
+   * Loads inside one line take their own short path (loadInLine). False: every load takes the general
+   * read loop, the reference that path must reproduce exactly (for tests).
+   */
+  inLineLoads = true;
   readonly attributes: MemoryAttributeMap;
   readonly lineBytes: number;
   readonly clock: ClockDomain;
@@ -524,6 +529,7 @@ export class MemorySystem {
     this.check('cpuRead', core, pa, len, dst, dstOff);
     if (len === 0) return 0;
     this.begin(core);
+    if (type === 'normal-wb' && this.inLineLoads && (pa % this.lb) + len <= this.lb) return this.loadInLine(core, pa, dst, dstOff, len);
     const cycles = this.readAt(core, pa, dst, dstOff, len, type, true);
     const vp = this.vp;
     if (vp !== null) {
@@ -531,6 +537,44 @@ export class MemorySystem {
       const v = vp.endRead();
       if (v >= 0) vp.uniformObserver!.cpuReadUniform(core, pa, len, v);
       else vp.observer.cpuRead(core, pa, len, vp.read, 0);
+    }
+    return cycles;
+  }
+
+  /**
+   * A cacheable CPU load inside one line (a header, a field, a word: most loads), shown to the observer:
+   * readAt's loop for its one line, with the line's versions read straight from its uniform mark or
+   * plane (the same cycles, state, history and observer calls as readAt then cpuRead's report).
+   */
+  private loadInLine(core: number, pa: number, dst: Uint8Array, dstOff: number, len: number): number {
+    const lb = this.lb;
+    const la = pa - (pa % lb);
+    const l1 = this.l1d[core]!;
+    const bpc = this.cpuCfg.l1BytesPerCycle;
+    this.noteAccess(core, pa);
+    let cycles = this.cpuCfg.l1LoadToUseCycles - 1 + this.tlbCost(core, pa, len);
+    let slot = l1.lookup(la);
+    if (slot < 0) {
+      slot = this.l1Fill(core, la, this.at(cycles), false, false);
+      cycles += this.missCost + Math.ceil(len / bpc);
+    } else {
+      this.stats.hits++;
+      l1.touch(slot);
+      cycles += Math.ceil(len / bpc);
+    }
+    const src = slot * lb + (pa - la);
+    copyBytes(dst, dstOff, l1.data, src, len);
+    const vp = this.vp;
+    if (vp !== null) {
+      const v = vp.uniform[vp.l1Line0[core]! + slot]!;
+      if (v >= 0 && vp.uniformObserver !== null) {
+        vp.uniformObserver.cpuReadUniform(core, pa, len, v);
+      } else {
+        // Per byte: the line's plane (or its one version spelled out, for an observer that wants bytes).
+        vp.beginRead(len, false);
+        vp.readRange(vp.l1Base[core]! + src, len, 0);
+        vp.observer.cpuRead(core, pa, len, vp.read, 0);
+      }
     }
     return cycles;
   }
