@@ -7,6 +7,7 @@ describe('benchScenario', () => {
     // From sources there is no bundle to run in a child process: the runs are timed here.
     expect(r.isolated).toBe(0);
     expect(r.runs).toBe(1);
+    expect(r.processes).toBe(1);
     expect(r.warmups).toBe(1);
     expect(r.seed).toBe(1);
     expect(r.hostMs).toBeGreaterThan(0);

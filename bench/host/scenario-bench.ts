@@ -8,12 +8,18 @@ export interface ScenarioBenchResult {
   realtimeFactor: number;
   /** The same in a fresh `dmasim run` process, JIT warm-up included, as a user's first run sees it (NaN when no CLI bundle is beside this code). */
   coldRealtimeFactor: number;
-  /** The first run of the process that measured the steady state. */
+  /** The first run of each process that measured the steady state (the median over them). */
   firstRunRealtimeFactor: number;
   simulatedSeconds: number;
-  /** Median host time of the timed runs, set-up included. */
+  /** Median host time of the timed runs of every process, set-up included. */
   hostMs: number;
+  /** Timed runs per process. */
   runs: number;
+  /**
+   * Processes the steady state was timed in, each with its own warm-up (as pyperf does): one process's
+   * JIT settles on its own inlining decisions, which moves its runs by several percent.
+   */
+  processes: number;
   /** Untimed runs before the timed ones (the first is also reported as firstRunRealtimeFactor). */
   warmups: number;
   frames: number;
@@ -31,33 +37,46 @@ interface Timed {
 
 /**
  * Host speed of the default scenario (`camera-audio`, direct strategy, exynos4412) with its frame checker
- * on. Steady state: the median of `runs` timed runs, each timed around the
- * whole run (machine set-up included), after `warmups` untimed ones, in a process of their own when the library bundle is beside this
- * code (so the other benchmark groups' code does not share the JIT's type feedback); cold: a fresh
- * `dmasim run --json` reports its own host time. Never asserted in tests.
+ * on. Steady state: the median of the timed runs of `processes` processes, each timing `runs` runs (each
+ * around the whole run, machine set-up included) after `warmups` untimed ones, in processes of their own
+ * when the library bundle is beside this code (so the other benchmark groups' code does not share the
+ * JIT's type feedback; from sources, one series in this process); cold: a fresh `dmasim run --json`
+ * reports its own host time. Never asserted in tests.
  */
-export function benchScenario(opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; cold?: boolean } = {}): ScenarioBenchResult {
+export function benchScenario(opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; processes?: number; cold?: boolean } = {}): ScenarioBenchResult {
   const seconds = opts.seconds ?? 2;
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 5;
   const warmups = opts.warmups ?? 2;
-  const isolated = timeInChild(seconds, seed, warmups + runs);
-  const t = isolated ?? timeRuns(runScenario, seconds, seed, warmups + runs);
-  const timed = t.times.slice(warmups).sort((a, b) => a - b);
-  const hostMs = timed[Math.floor(timed.length / 2)]!;
+  const series: Timed[] = [];
+  for (let p = 0; p < (opts.processes ?? 3); p++) {
+    const child = timeInChild(seconds, seed, warmups + runs);
+    if (child === null) break;
+    series.push(child);
+  }
+  const isolated = series.length > 0;
+  if (!isolated) series.push(timeRuns(runScenario, seconds, seed, warmups + runs));
+  const hostMs = median(series.flatMap((t) => t.times.slice(warmups)));
+  const firstMs = median(series.map((t) => t.times[0]!));
   return {
     realtimeFactor: seconds / (hostMs / 1000),
     coldRealtimeFactor: opts.cold === false ? NaN : coldFactor(seconds, seed),
-    firstRunRealtimeFactor: seconds / (t.times[0]! / 1000),
+    firstRunRealtimeFactor: seconds / (firstMs / 1000),
     simulatedSeconds: seconds,
     hostMs,
     runs,
+    processes: series.length,
     warmups,
-    frames: t.frames,
-    periods: t.periods,
+    frames: series[0]!.frames,
+    periods: series[0]!.periods,
     seed,
-    isolated: isolated === null ? 0 : 1,
+    isolated: isolated ? 1 : 0,
   };
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 type RunScenario = (name: string, o: { seconds: number; seed: number }) => { frames: number; periods: number };
