@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { Simulator, PS_PER_MS } from '../../emulator/kernel/index.ts';
 import { FlatMemoryPort } from '../common/flat-memory-port.ts';
 import { frameLayout } from './formats.ts';
-import { countBadLines, writeLines } from './pattern.ts';
+import fc from 'fast-check';
+import { LinePattern, countBadLines, fillByte, writeLines } from './pattern.ts';
 import { Vb2Queue } from './vb2-queue.ts';
 import type { Vb2Buffer, Vb2Driver, Vb2MemOps, Vb2Plane } from './vb2-queue.ts';
 import { Fimc } from './fimc.ts';
@@ -34,6 +35,46 @@ describe('frame pattern', () => {
     writeLines(buf, 3 * 64, 64, 1, 1, 103); // stale line from frame 1
     expect(countBadLines(buf, 0, ref, 64, 8, 5, 100)).toBe(1);
     expect(countBadLines(buf, 0, ref, 64, 8, 9, 100)).toBe(8);
+  });
+
+  it('gives any piece of a group of lines as LinePattern, in bytes or words, as the pattern defines them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 5000 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 16 }), (stride, count, frame, firstLine, a, b, nWords) => {
+        // The pattern as it is defined, line by line: the fill byte, then the header over it.
+        const ref = new Uint8Array(stride * count);
+        for (let i = 0; i < count; i++) {
+          const line = firstLine + i;
+          ref.fill(fillByte(frame, line), i * stride, (i + 1) * stride);
+          if (stride >= 8) ref.set([0xf5, 0, line & 0xff, (line >>> 8) & 0xff, frame & 0xff, (frame >>> 8) & 0xff, (frame >>> 16) & 0xff, frame >>> 24], i * stride);
+        }
+        const whole = new Uint8Array(stride * count);
+        writeLines(whole, 0, stride, count, frame, firstLine);
+        expect(Buffer.from(whole).equals(Buffer.from(ref))).toBe(true);
+        const pattern = new LinePattern(stride, count, frame, firstLine);
+        const from = a % ref.length;
+        const n = b % (ref.length - from + 1);
+        const piece = new Uint8Array(n + 2).fill(0xee);
+        pattern.bytesAt(from, piece, 1, n);
+        expect(Buffer.from(piece.subarray(1, n + 1)).equals(Buffer.from(ref.subarray(from, from + n)))).toBe(true);
+        expect([piece[0], piece[n + 1]]).toEqual([0xee, 0xee]);
+        // Words, where it serves them, are the same bytes.
+        const w0 = from - (from % 4);
+        const words = new Int32Array(nWords + 2);
+        if (w0 + 4 * nWords <= ref.length && pattern.wordsAt(w0, words, 1, nWords)) {
+          expect(Buffer.from(words.buffer, 4, 4 * nWords).equals(Buffer.from(ref.subarray(w0, w0 + 4 * nWords)))).toBe(true);
+          expect([words[0], words[nWords + 1]]).toEqual([0, 0]);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('serves a cache line of a 1920-byte line as words, header line or not', () => {
+    const pattern = new LinePattern(1920, 16, 7, 1000);
+    const words = new Int32Array(8);
+    for (const off of [0, 32, 1920, 1920 + 1888, 5 * 1920 + 64]) expect(pattern.wordsAt(off, words, 0, 8)).toBe(true);
+    expect(pattern.wordsAt(4, words, 0, 8)).toBe(false); // half a header
+    expect(pattern.wordsAt(1900, words, 0, 8)).toBe(false); // across two lines
   });
 });
 
@@ -168,6 +209,7 @@ describe('FIMC output FIFO', () => {
       transfer: (_addr, _len, _w, sink, tag) => void held.push([sink, tag]),
       read: (a, d, o, l) => mem.read(a, d, o, l),
       write: (a, s, o, l) => mem.write(a, s, o, l),
+      writeFrom: (a, l, src) => mem.writeFrom(a, l, src),
     };
     const fimc = new Fimc(sim, port, { name: 'fimc0', format: 'NV12', width: 64, height: 48, fps: 30, linesPerGroup: 16 });
     const frameBytes = fimc.layout.frameBytes;

@@ -4,7 +4,7 @@ import { DeviceError } from '../common/bus-port.ts';
 import type { DmaBusPort, TransferSink } from '../common/bus-port.ts';
 import { frameLayout } from './formats.ts';
 import type { FrameLayout, PixelFormat } from './formats.ts';
-import { writeLines } from './pattern.ts';
+import { LinePattern } from './pattern.ts';
 
 export const FIMC_SLOTS = 4;
 
@@ -55,10 +55,9 @@ export class Fimc implements EventTarget, TransferSink {
   private epoch = 0;
 
   // Staging: the groups waiting for their bus transfer to complete (the output FIFO's entries). A group's
-  // bytes are the pattern of (frame, lines), a pure function, so an entry keeps only those numbers and the
-  // bytes are generated into one scratch buffer when the write lands: the same bytes, written once into a
-  // buffer that stays in the host's cache instead of megabytes of staging copies.
-  private readonly groupBytes: Uint8Array;
+  // bytes are the pattern of (frame, lines), a pure function, so an entry keeps only those numbers, and the
+  // write that lands hands memory that pattern (a LinePattern): DRAM computes the bytes a reader asks for
+  // instead of the host copying every frame's megabytes.
   private readonly stFrame: Float64Array;
   private readonly stFirstLine: Int32Array;
   private readonly stStride: Int32Array;
@@ -86,9 +85,6 @@ export class Fimc implements EventTarget, TransferSink {
     this.groupPs = Math.round((this.framePs / vtotal) * cfg.linesPerGroup);
     this.groups = Math.ceil(cfg.height / cfg.linesPerGroup);
     const n = (cfg.stagingGroups ?? 16) * this.layout.regions.length;
-    let maxBytes = 0;
-    for (const r of this.layout.regions) maxBytes = Math.max(maxBytes, r.stride * Math.ceil((cfg.linesPerGroup * r.lines) / cfg.height));
-    this.groupBytes = new Uint8Array(maxBytes);
     this.stFrame = new Float64Array(n);
     this.stFirstLine = new Int32Array(n);
     this.stStride = new Int32Array(n);
@@ -218,8 +214,7 @@ export class Fimc implements EventTarget, TransferSink {
     const slot = this.stSlot[st]!;
     this.stFree[this.stFreeTop++] = st;
     if (!this.slotProducing[slot]) return; // stopped meanwhile
-    writeLines(this.groupBytes, 0, this.stStride[st]!, this.stCount[st]!, this.stFrame[st]!, this.stFirstLine[st]!);
-    this.port.write(this.stAddr[st]!, this.groupBytes, 0, this.stLen[st]!);
+    this.port.writeFrom(this.stAddr[st]!, this.stLen[st]!, new LinePattern(this.stStride[st]!, this.stCount[st]!, this.stFrame[st]!, this.stFirstLine[st]!));
     this.slotPending[slot]!--;
     this.maybeFrameEnd(slot, false);
   }

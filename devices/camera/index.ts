@@ -1,6 +1,6 @@
 export { frameLayout, MAX_WIDTH, MAX_HEIGHT } from './formats.ts';
 export type { PixelFormat, PlaneLayout, FrameLayout } from './formats.ts';
-export { LINE_HEADER_BYTES, LINE_MARKER, fillByte, writeLine, writeLines, countBadLines } from './pattern.ts';
+export { LINE_HEADER_BYTES, LINE_MARKER, LinePattern, fillByte, writeLine, writeLines, writePatternBytes, countBadLines } from './pattern.ts';
 export { Vb2Queue } from './vb2-queue.ts';
 export type { Vb2Memory, Vb2BufState, Vb2Plane, Vb2MemOps, Vb2Driver, Vb2Buffer, Vb2QueueOptions } from './vb2-queue.ts';
 export { Fimc, FIMC_SLOTS } from './fimc.ts';

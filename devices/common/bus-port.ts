@@ -3,6 +3,8 @@
 // coherency mode, after IOMMU translation when the device sits behind one). Devices talk only to this
 // port, so the same device model runs on the real SoC and on a small test memory.
 
+import type { ByteSource } from '../../soc/memory/memory-target.ts';
+
 /** Receives transfer completions without a closure per transfer. */
 export interface TransferSink {
   onTransferDone(tag: number): void;
@@ -18,6 +20,8 @@ export interface DmaBusPort {
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): void;
   /** Functional write of device-visible (DMA/IOVA) addresses. */
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void;
+  /** Functional write of bytes [0, len) of a rule (a camera's pattern): memory may keep the rule, not the bytes. */
+  writeFrom(addr: number, len: number, source: ByteSource): void;
 }
 
 /** A bad argument or program given to a device model; the message names the device and what was expected. */

@@ -1,6 +1,7 @@
 import type { Simulator } from '../../emulator/kernel/index.ts';
 import { DeviceError } from './bus-port.ts';
 import type { DmaBusPort, TransferSink } from './bus-port.ts';
+import type { ByteSource } from '../../soc/memory/memory-target.ts';
 
 /**
  * A DmaBusPort over a flat byte array with a fixed latency plus a per-byte time, one transfer at a time
@@ -40,6 +41,10 @@ export class FlatMemoryPort implements DmaBusPort {
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {
     this.check(addr, len);
     this.mem.set(src.subarray(srcOff, srcOff + len), addr);
+  }
+  writeFrom(addr: number, len: number, source: ByteSource): void {
+    this.check(addr, len);
+    source.bytesAt(0, this.mem, addr, len);
   }
   private check(addr: number, len: number): void {
     if (!(addr >= 0 && addr + len <= this.mem.length)) {

@@ -4,6 +4,7 @@ import type { MasterId, TransferDone } from '../../soc/index.ts';
 import type { Iommu } from '../../soc/iommu/index.ts';
 import { dmaToPhys } from '../../dma/index.ts';
 import type { Device } from '../../dma/index.ts';
+import type { ByteSource } from '../../soc/memory/memory-target.ts';
 import type { DmaBusPort, TransferSink } from '../common/bus-port.ts';
 
 export interface SocPortConfig {
@@ -15,6 +16,9 @@ export interface SocPortConfig {
   /** Bursts per interconnect grant under one completion event (Interconnect MasterConfig.burstGroup; default 1). */
   burstGroup?: number;
 }
+
+/** The buffer argument of a move whose bytes come from a source. */
+const NO_BYTES = new Uint8Array(0);
 
 /** Slots in the table at first (a port rarely has more transfers in flight; it grows if needed). */
 const INITIAL_SLOTS = 16;
@@ -28,6 +32,7 @@ export interface DeviceAccessTap {
 interface DeviceMemory {
   deviceRead(mode: CoherencyMode, pa: number, dst: Uint8Array, dstOff: number, len: number, master?: string): void;
   deviceWrite(mode: CoherencyMode, pa: number, src: Uint8Array, srcOff: number, len: number, master?: string): void;
+  deviceWriteFrom(mode: CoherencyMode, pa: number, len: number, source: ByteSource, sourceOff: number, master?: string): void;
 }
 
 /**
@@ -136,19 +141,25 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
   }
 
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): void {
-    this.move(addr, dst, dstOff, len, false);
+    this.move(addr, dst, dstOff, len, false, null);
   }
 
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {
-    this.move(addr, src, srcOff, len, true);
+    this.move(addr, src, srcOff, len, true, null);
   }
 
-  private move(addr: number, buf: Uint8Array, off: number, len: number, isWrite: boolean): void {
+  writeFrom(addr: number, len: number, source: ByteSource): void {
+    this.move(addr, NO_BYTES, 0, len, true, source);
+  }
+
+  /** Moves bytes between `buf` (from `off`) and memory, or writes `source`'s bytes [0, len) when given. */
+  private move(addr: number, buf: Uint8Array, off: number, len: number, isWrite: boolean, source: ByteSource | null): void {
     const mode = this.dev.coherency;
     const name = this.dev.name;
     if (this.iommu === null) {
       const pa = dmaToPhys(this.dev, addr);
-      if (isWrite) this.mem.deviceWrite(mode, pa, buf, off, len, name);
+      if (source !== null) this.mem.deviceWriteFrom(mode, pa, len, source, 0, name);
+      else if (isWrite) this.mem.deviceWrite(mode, pa, buf, off, len, name);
       else this.mem.deviceRead(mode, pa, buf, off, len, name);
       if (this.tap !== null) this.tap.deviceAccess(this.dev, addr, len, isWrite);
       return;
@@ -159,7 +170,8 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
       const r = this.iommu.translate(va, Math.min(len - done, 4096 - (va % 4096)), isWrite, now, name);
       const n = r.bytes;
       if (r.ok) {
-        if (isWrite) this.mem.deviceWrite(mode, r.pa, buf, off + done, n, name);
+        if (source !== null) this.mem.deviceWriteFrom(mode, r.pa, n, source, done, name);
+        else if (isWrite) this.mem.deviceWrite(mode, r.pa, buf, off + done, n, name);
         else this.mem.deviceRead(mode, r.pa, buf, off + done, n, name);
       } else {
         this.faultedBytes += n;

@@ -3,7 +3,8 @@ import type { DataObserver } from './data-observer.ts';
 import type { ClockDomain } from '../../emulator/kernel/clock.ts';
 import type { Rng } from '../../emulator/kernel/rng.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
-import type { MemoryTarget } from '../memory/memory-target.ts';
+import { writeFromSource } from '../memory/memory-target.ts';
+import type { ByteSource, MemoryTarget } from '../memory/memory-target.ts';
 import type { CpuCore } from '../cpu/cpu-core.ts';
 import { Cache, LINE_DIRTY, LINE_EXCLUSIVE, MESI_E, MESI_M, MESI_S } from './cache.ts';
 import { LineEventKind, LineHistory } from './line-history.ts';
@@ -190,6 +191,8 @@ export class MemorySystem {
   private readonly ncores: number;
   private readonly cycleTime: CycleTime;
   private readonly scratch: Uint8Array;
+  // Where a device's rule-made bytes are made when they must move as bytes (through the caches).
+  private readonly produced = { bytes: new Uint8Array(0) };
   private readonly scratchWords: Int32Array;
   /**
    * Valid lines per L1, kept exact at every valid <-> invalid change below (lines become valid only through
@@ -955,10 +958,34 @@ export class MemorySystem {
   }
 
   /** A DMA master writes memory; `mode` decides which caches are kept coherent. Functional only. */
+  /**
+   * deviceWrite of bytes [sourceOff, +len) of a rule (ByteSource): the same coherency handling, versions and
+   * observer calls. A non-coherent write hands DRAM the source, which may keep it instead of the bytes.
+   */
+  deviceWriteFrom(mode: CoherencyMode, pa: number, len: number, source: ByteSource, sourceOff: number, master = 'device'): void {
+    this.check('deviceWrite', 0, pa, len);
+    if (mode !== 'none') {
+      // Through the caches the bytes move as bytes: make them here.
+      const scratch = this.produced;
+      if (scratch.bytes.length < len) scratch.bytes = new Uint8Array(Math.max(len, 2 * scratch.bytes.length));
+      source.bytesAt(sourceOff, scratch.bytes, 0, len);
+      this.deviceWrite(mode, pa, scratch.bytes, 0, len, master);
+      return;
+    }
+    const version = this.deviceVersion(master, pa, len);
+    writeFromSource(this.mem, pa, len, source, sourceOff, this.produced);
+    if (this.vp !== null) this.vp.dramFill(pa, len, version);
+  }
+
+  /** The version a device write of [pa, +len) stamps (0 with no observer). */
+  private deviceVersion(master: string, pa: number, len: number): number {
+    return this.vp !== null ? this.vp.observer.deviceWriteVersion(master, pa, len) : 0;
+  }
+
   deviceWrite(mode: CoherencyMode, pa: number, src: Uint8Array, srcOff: number, len: number, master = 'device'): void {
     this.check('deviceWrite', 0, pa, len, src, srcOff);
     const vp = this.vp;
-    const version = vp !== null ? vp.observer.deviceWriteVersion(master, pa, len) : 0;
+    const version = this.deviceVersion(master, pa, len);
     if (mode === 'none') {
       this.mem.write(pa, src, srcOff, len);
       if (vp !== null) vp.dramFill(pa, len, version);

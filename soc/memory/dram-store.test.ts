@@ -109,3 +109,122 @@ describe('Dram', () => {
     expect(d.residentPages()).toBe(1);
   });
 });
+
+/** A rule-made byte stream: byte k of the source is a hash of (seed, k); serves words only when `words`. */
+class HashSource {
+  asked = 0;
+  constructor(
+    private readonly seed: number,
+    private readonly words = true,
+  ) {}
+  byte(k: number): number {
+    return (Math.imul(k + 1, 0x9e3779b1) ^ this.seed) >>> 24;
+  }
+  bytesAt(off: number, dst: Uint8Array, dstOff: number, n: number): void {
+    this.asked += n;
+    for (let k = 0; k < n; k++) dst[dstOff + k] = this.byte(off + k);
+  }
+  wordsAt(off: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
+    if (!this.words) return false;
+    this.asked += 4 * nWords;
+    for (let w = 0; w < nWords; w++) {
+      const k = off + 4 * w;
+      dst[dstWord + w] = this.byte(k) | (this.byte(k + 1) << 8) | (this.byte(k + 2) << 16) | (this.byte(k + 3) << 24);
+    }
+    return true;
+  }
+}
+
+/** Byte equality without a per-element deep compare (the arrays here are up to 200 KB). */
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('Dram bytes kept as their source', () => {
+  it('reads, word reads and writes over sourced ranges agree with the bytes written out', () => {
+    const SPAN = 3 * DRAM_PAGE_BYTES;
+    const range = { off: fc.integer({ min: 0, max: SPAN - 1 }), len: fc.integer({ min: 0, max: 70_000 }) };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('from' as const), ...range, seed: fc.integer({ min: 1, max: 6 }), srcOff: fc.integer({ min: 0, max: 1000 }) }),
+      fc.record({ kind: fc.constant('write' as const), off: range.off, len: fc.integer({ min: 0, max: 3000 }), seed: fc.integer({ min: 1, max: 5 }), srcOff: fc.constant(0) }),
+      fc.record({ kind: fc.constant('fill' as const), ...range, seed: fc.integer({ min: 0, max: 255 }), srcOff: fc.constant(0) }),
+      fc.record({ kind: fc.constant('read' as const), ...range, seed: fc.constant(0), srcOff: fc.constant(0) }),
+      fc.record({ kind: fc.constant('words' as const), off: fc.integer({ min: 0, max: SPAN / 4 - 8 }), len: fc.integer({ min: 1, max: 8 }), seed: fc.constant(0), srcOff: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const d = new Dram(BASE, SPAN);
+        const model = new Uint8Array(SPAN);
+        // Source 6 serves no words: its lines are read as bytes.
+        const sources = [1, 2, 3, 4, 5, 6].map((s) => new HashSource(s, s !== 6));
+        for (const o of ops) {
+          const len = Math.min(o.len, SPAN - o.off);
+          if (o.kind === 'from') {
+            const src = sources[o.seed - 1]!;
+            d.writeFrom(BASE + o.off, len, src, o.srcOff);
+            src.bytesAt(o.srcOff, model, o.off, len);
+          } else if (o.kind === 'write') {
+            const bytes = new Uint8Array(len);
+            new HashSource(o.seed + 10).bytesAt(o.off, bytes, 0, len);
+            d.write(BASE + o.off, bytes, 0, len);
+            model.set(bytes, o.off);
+          } else if (o.kind === 'fill') {
+            d.fill(BASE + o.off, len, o.seed);
+            model.fill(o.seed, o.off, o.off + len);
+          } else if (o.kind === 'read') {
+            const got = new Uint8Array(len);
+            d.read(BASE + o.off, got, 0, len);
+            expect(same(got, model.subarray(o.off, o.off + len))).toBe(true);
+          } else {
+            const words = new Int32Array(o.len);
+            if (d.readWords(BASE + o.off * 4, words, 0, o.len)) expect(same(new Uint8Array(words.buffer), model.subarray(o.off * 4, o.off * 4 + o.len * 4))).toBe(true);
+          }
+        }
+        const all = new Uint8Array(SPAN);
+        d.read(BASE, all, 0, SPAN);
+        expect(same(all, model)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('allocates no page for sourced bytes and asks the source only for what is read', () => {
+    const d = new Dram(BASE, GiB);
+    const src = new HashSource(7);
+    d.writeFrom(BASE + 10 * MiB, 3 * MiB, src, 0);
+    expect(d.residentBytes()).toBe(0);
+    const line = new Int32Array(8);
+    expect(d.readWords(BASE + 10 * MiB + 1920, line, 0, 8)).toBe(true);
+    const want = new Uint8Array(32);
+    new HashSource(7).bytesAt(1920, want, 0, 32);
+    expect(same(new Uint8Array(line.buffer), want)).toBe(true);
+    expect(src.asked).toBe(32);
+    expect(d.sourcedRanges()).toBe(1);
+    // Written over, piece by piece, the range shrinks and goes.
+    d.fill(BASE + 10 * MiB, MiB, 0);
+    d.fill(BASE + 12 * MiB, MiB, 0);
+    expect(d.sourcedRanges()).toBe(1);
+    d.fill(BASE + 11 * MiB, MiB, 1);
+    expect(d.sourcedRanges()).toBe(0);
+  });
+
+  it('writes its ranges out as bytes when a store is cut into very many of them', () => {
+    const d = new Dram(BASE, 4 * MiB);
+    const src = new HashSource(3);
+    for (let i = 0; i < 5000; i++) d.writeFrom(BASE + i * 64, 32, src, i * 32);
+    expect(d.sourcedRanges()).toBeLessThan(5000);
+    const got = new Uint8Array(32);
+    const want = new Uint8Array(32);
+    for (const i of [0, 17, 2999, 4999]) {
+      d.read(BASE + i * 64, got, 0, 32);
+      src.bytesAt(i * 32, want, 0, 32);
+      expect(same(got, want)).toBe(true);
+    }
+  });
+
+  it('rejects a source write outside DRAM, naming where', () => {
+    const d = new Dram(BASE, MiB);
+    expect(() => d.writeFrom(BASE + MiB - 4, 8, new HashSource(1), 0)).toThrow(MemoryRangeError);
+    expect(() => d.writeFrom(BASE + 0.5, 8, new HashSource(1), 0)).toThrow(/writeFrom/);
+  });
+});

@@ -1,5 +1,6 @@
-import { PagedArray, PAGE_ELEMENTS } from './paged-array.ts';
-import type { MemoryTarget } from './memory-target.ts';
+import { MemoryRangeError, PagedArray, PAGE_ELEMENTS } from './paged-array.ts';
+import type { ByteSource, MemoryTarget } from './memory-target.ts';
+import { SourceRanges } from './source-ranges.ts';
 export { MemoryRangeError } from './paged-array.ts';
 
 /** Bytes per lazily allocated DRAM page. */
@@ -7,17 +8,21 @@ export const DRAM_PAGE_BYTES = PAGE_ELEMENTS;
 
 /**
  * DRAM contents, allocated lazily in 64 KiB pages. Untouched pages read as zeros and cost nothing, so a
- * 1 GiB (or many GiB) DRAM holding a few buffers uses memory only for those buffers. Addresses are
- * absolute physical addresses in [base, base + size).
+ * 1 GiB (or many GiB) DRAM holding a few buffers uses memory only for those buffers. Bytes a device
+ * produces by rule (`writeFrom`: a camera's frames) are kept as their source until written over and
+ * computed when read, so the megabytes nobody reads are never made. Addresses are absolute physical
+ * addresses in [base, base + size).
  */
 export class Dram implements MemoryTarget {
   readonly name: string;
   readonly base: number;
   readonly size: number;
   private readonly store: PagedArray<Uint8Array>;
+  private readonly sourced: SourceRanges;
 
   constructor(base: number, size: number, name = 'dram') {
     this.store = new PagedArray((n) => new Uint8Array(n), base, size, `Dram ${name}`);
+    this.sourced = new SourceRanges((addr, src, srcOff, len) => this.store.write(addr, src, srcOff, len));
     this.name = name;
     this.base = base;
     this.size = size;
@@ -33,19 +38,52 @@ export class Dram implements MemoryTarget {
     return this.store.residentPages();
   }
 
+  /** Ranges kept as their byte source (not yet written over). */
+  sourcedRanges(): number {
+    return this.sourced.count;
+  }
+
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): void {
+    const s = this.sourced;
+    if (s.count > 0) {
+      const i = s.covering(addr, len);
+      if (i >= 0) {
+        s.bytesOf(i, addr, dst, dstOff, len);
+        return;
+      }
+      this.store.read(addr, dst, dstOff, len);
+      s.overlay(addr, dst, dstOff, len);
+      return;
+    }
     this.store.read(addr, dst, dstOff, len);
   }
 
   readWords(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
+    const s = this.sourced;
+    if (s.count > 0) {
+      // A line inside one range comes from its source; one that meets a range only partly goes through
+      // read (the caller's fallback).
+      const i = s.covering(addr, nWords * 4);
+      if (i >= 0) return s.wordsOf(i, addr, dst, dstWord, nWords);
+      if (s.meets(addr, nWords * 4)) return false;
+    }
     return this.store.readWords(addr, dst, dstWord, nWords);
   }
 
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {
     this.store.write(addr, src, srcOff, len);
+    if (this.sourced.count > 0) this.sourced.cut(addr, addr + len);
   }
 
   fill(addr: number, len: number, byte: number): void {
     this.store.fill(addr, len, byte & 0xff);
+    if (this.sourced.count > 0) this.sourced.cut(addr, addr + len);
+  }
+
+  writeFrom(addr: number, len: number, source: ByteSource, sourceOff: number): void {
+    if (!(addr >= this.base && len >= 0 && addr + len <= this.base + this.size && Number.isInteger(addr) && Number.isInteger(len))) {
+      throw new MemoryRangeError(`Dram ${this.name}.writeFrom`, addr, len, this.base, this.size);
+    }
+    this.sourced.add(addr, len, source, sourceOff);
   }
 }

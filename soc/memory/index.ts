@@ -1,5 +1,5 @@
-export type { MemoryTarget } from './memory-target.ts';
-export { readU32, writeU32, hexAddr } from './memory-target.ts';
+export type { ByteSource, MemoryTarget } from './memory-target.ts';
+export { readU32, writeU32, hexAddr, writeFromSource } from './memory-target.ts';
 export { BusError } from './bus-error.ts';
 export type { BusOp } from './bus-error.ts';
 export { Dram, DRAM_PAGE_BYTES, MemoryRangeError } from './dram-store.ts';
@@ -9,3 +9,4 @@ export { PhysicalMemory } from './physical-memory.ts';
 export { MmioRegisters } from './mmio-registers.ts';
 export type { RegisterReadHook, RegisterWriteHook } from './mmio-registers.ts';
 export { PagedArray, PAGE_ELEMENTS } from './paged-array.ts';
+export { SourceRanges } from './source-ranges.ts';

@@ -13,10 +13,40 @@ export interface MemoryTarget {
    * go; the caller then uses `read`.
    */
   readWords?(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean;
+  /**
+   * Optional: [addr, +len) now holds bytes [sourceOff, +len) of `source`, which a target may keep as the
+   * source (computing bytes when read) rather than copy; see ByteSource. Without it callers write the bytes.
+   */
+  writeFrom?(addr: number, len: number, source: ByteSource, sourceOff: number): void;
+}
+
+/**
+ * Bytes a device produces by a rule (a camera's test pattern) rather than holds. A source must give the
+ * same bytes every time it is asked: a target may ask long after the write, and for any part of it.
+ */
+export interface ByteSource {
+  /** dst[dstOff, +n) = the source's bytes [off, +n). */
+  bytesAt(off: number, dst: Uint8Array, dstOff: number, n: number): void;
+  /**
+   * dst[dstWord, +nWords) = the little-endian words of bytes [off, +4 * nWords) (off a multiple of 4), for
+   * cache-line refills; false when the source does not serve that range as words (bytesAt is then used).
+   */
+  wordsAt(off: number, dst: Int32Array, dstWord: number, nWords: number): boolean;
 }
 
 // One scratch word for the 32-bit helpers: page-table walkers call them per descriptor, so no allocation.
 const scratch = new Uint8Array(4);
+
+/** Writes bytes [sourceOff, +len) of `source` to `target` at addr: kept as the source where it can, else copied through `scratch`. */
+export function writeFromSource(target: MemoryTarget, addr: number, len: number, source: ByteSource, sourceOff: number, scratch: { bytes: Uint8Array }): void {
+  if (target.writeFrom !== undefined) {
+    target.writeFrom(addr, len, source, sourceOff);
+    return;
+  }
+  if (scratch.bytes.length < len) scratch.bytes = new Uint8Array(Math.max(len, 2 * scratch.bytes.length));
+  source.bytesAt(sourceOff, scratch.bytes, 0, len);
+  target.write(addr, scratch.bytes, 0, len);
+}
 
 /** Reads a little-endian 32-bit word (unsigned) at `addr`. */
 export function readU32(target: MemoryTarget, addr: number): number {
