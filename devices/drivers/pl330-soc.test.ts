@@ -82,3 +82,32 @@ describe('PL330 memcpy property', () => {
     );
   });
 });
+
+describe('SocDmaPort.writeFrom', () => {
+  /** Byte k of the source is a hash of k. */
+  const source = {
+    byte: (k: number) => Math.imul(k + 11, 0x9e3779b1) >>> 24,
+    bytesAt(off: number, dst: Uint8Array, dstOff: number, n: number): void {
+      for (let k = 0; k < n; k++) dst[dstOff + k] = this.byte(off + k);
+    },
+    wordsAt: () => false,
+  };
+
+  for (const strategy of ['direct', 'iommu-strict', 'acp']) {
+    it(`puts the source's bytes where write would put them, page by page through an IOMMU (${strategy})`, () => {
+      const { m, dev } = mdmaOnSoc(strategy);
+      const port = new SocDmaPort(m.soc, dev, { name: 'cam', widthBytes: 8, maxBurstBeats: 16, maxOutstanding: 8 }, dev.ops.name.startsWith('iommu') ? m.iommuOf(dev) : null);
+      const len = 3 * 4096 + 700;
+      const buf = m.sys.memory.allocPages(4 * 4096 + 4096);
+      const a = dma_map_single(dev, buf + 100, len, DmaDirection.FROM_DEVICE);
+      port.writeFrom(a, len, source);
+      dma_unmap_single(dev, a, len, DmaDirection.FROM_DEVICE);
+      const got = new Uint8Array(len);
+      m.soc.memory.cpuRead(0, buf + 100, got, 0, len);
+      const want = new Uint8Array(len);
+      source.bytesAt(0, want, 0, len);
+      expect(Buffer.compare(got, want)).toBe(0);
+      expect(port.faultedBytes).toBe(0);
+    });
+  }
+});

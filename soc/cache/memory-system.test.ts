@@ -556,6 +556,58 @@ describe('loads inside one line', () => {
   });
 });
 
+describe('deviceWriteFrom', () => {
+  /** Bytes k of the source: a hash of k (words served too). */
+  const source = {
+    byte: (k: number) => (Math.imul(k + 3, 0x9e3779b1) >>> 24),
+    bytesAt(off: number, dst: Uint8Array, dstOff: number, n: number): void {
+      for (let k = 0; k < n; k++) dst[dstOff + k] = this.byte(off + k);
+    },
+    wordsAt(off: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
+      for (let w = 0; w < nWords; w++) {
+        const k = off + 4 * w;
+        dst[dstWord + w] = this.byte(k) | (this.byte(k + 1) << 8) | (this.byte(k + 2) << 16) | (this.byte(k + 3) << 24);
+      }
+      return true;
+    },
+  };
+
+  it('leaves memory, caches, stats and observer calls as deviceWrite of the same bytes does, in every mode', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('none', 'acp', 'ace-lite'), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 0, max: 500 }), (mode, off, len, srcOff) => {
+        const run = (fromSource: boolean) => {
+          const { ms } = machine('arm64-64b', 2);
+          const calls: string[] = [];
+          let next = 1;
+          ms.attachObserver({
+            cpuWriteVersion: () => next++,
+            deviceWriteVersion: (m, pa, n) => (calls.push(`dw ${m} ${pa}+${n}`), next++),
+            cpuCopied: () => {},
+            cpuRead: (c, pa, n, v, o) => void calls.push(`r ${c} ${pa}+${n} ${[...v.subarray(o, o + n)].join(',')}`),
+            deviceRead: () => {},
+            writeBack: (la) => void calls.push(`wb ${la}`),
+            discardDirty: (la) => void calls.push(`dd ${la}`),
+          });
+          // Some of the range cached and dirty first, so the coherent modes have lines to deal with.
+          ms.cpuWrite(1, BASE + off + 100, bytes(3000, 0x6b), 0, 3000);
+          if (fromSource) {
+            ms.deviceWriteFrom(mode, BASE + off, len, source, srcOff, 'cam');
+          } else {
+            const made = new Uint8Array(len);
+            source.bytesAt(srcOff, made, 0, len);
+            ms.deviceWrite(mode, BASE + off, made, 0, len, 'cam');
+          }
+          const seen = read(ms, 0, BASE + off - 64, len + 4200);
+          ms.evict(BASE + off - 64, len + 4200);
+          return { seen: [...seen], dram: [...dram(ms, BASE + off - 64, len + 4200)], calls, stats: JSON.stringify(ms.report()) };
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('cpuReadStrided', () => {
   it('gives the bytes, cycles, core time and cache state of one cpuRead + exec per load', () => {
     fc.assert(
