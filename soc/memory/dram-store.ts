@@ -1,6 +1,6 @@
 import { MemoryRangeError, PagedArray, PAGE_ELEMENTS } from './paged-array.ts';
 import type { ByteSource, MemoryTarget } from './memory-target.ts';
-import { SourceRanges } from './source-ranges.ts';
+import { NONE, PARTLY, SourceRanges } from './source-ranges.ts';
 export { MemoryRangeError } from './paged-array.ts';
 
 /** Bytes per lazily allocated DRAM page. */
@@ -45,29 +45,22 @@ export class Dram implements MemoryTarget {
 
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): void {
     const s = this.sourced;
-    if (s.count > 0) {
-      const i = s.covering(addr, len);
-      if (i >= 0) {
-        s.bytesOf(i, addr, dst, dstOff, len);
-        return;
-      }
-      this.store.read(addr, dst, dstOff, len);
-      s.overlay(addr, dst, dstOff, len);
+    const at = s.count > 0 ? s.locate(addr, len) : NONE;
+    if (at >= 0) {
+      s.bytesOf(at, addr, dst, dstOff, len);
       return;
     }
     this.store.read(addr, dst, dstOff, len);
+    if (at === PARTLY) s.overlay(addr, dst, dstOff, len);
   }
 
   readWords(addr: number, dst: Int32Array, dstWord: number, nWords: number): boolean {
     const s = this.sourced;
-    if (s.count > 0) {
-      // A line inside one range comes from its source; one that meets a range only partly goes through
-      // read (the caller's fallback).
-      const i = s.covering(addr, nWords * 4);
-      if (i >= 0) return s.wordsOf(i, addr, dst, dstWord, nWords);
-      if (s.meets(addr, nWords * 4)) return false;
-    }
-    return this.store.readWords(addr, dst, dstWord, nWords);
+    const at = s.count > 0 ? s.locate(addr, nWords * 4) : NONE;
+    // A line inside one range comes from its source; one that meets ranges only partly goes through read
+    // (the caller's fallback).
+    if (at >= 0) return s.wordsOf(at, addr, dst, dstWord, nWords);
+    return at === NONE && this.store.readWords(addr, dst, dstWord, nWords);
   }
 
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {

@@ -7,6 +7,11 @@ import type { ByteSource } from './memory-target.ts';
  */
 const MAX_RANGES = 4096;
 
+/** SourceRanges.locate: no range meets the bytes asked for. */
+export const NONE = -1;
+/** SourceRanges.locate: ranges cover some of the bytes asked for, or all of them but not in one range. */
+export const PARTLY = -2;
+
 /**
  * The parts of a store whose bytes a ByteSource produces on demand: sorted, disjoint [lo, hi) ranges, each
  * with its source and the source offset of lo. A write over a range cuts it (those bytes are the write's
@@ -34,7 +39,7 @@ export class SourceRanges {
   add(addr: number, len: number, source: ByteSource, sourceOff: number): void {
     if (len <= 0) return;
     // A device filling the same buffer again writes the same pieces: such a range is just replaced.
-    const same = this.covering(addr, len);
+    const same = this.locate(addr, len);
     if (same >= 0 && this.lo[same] === addr && this.hi[same] === addr + len) {
       this.off[same] = sourceOff;
       this.src[same] = source;
@@ -80,16 +85,14 @@ export class SourceRanges {
     return i;
   }
 
-  /** The range that holds all of [addr, +len), or -1. */
-  covering(addr: number, len: number): number {
+  /**
+   * How [addr, +len) lies against the ranges: the index of the range holding all of it (>= 0), NONE when
+   * no range meets it, or PARTLY.
+   */
+  locate(addr: number, len: number): number {
     const i = this.firstEndingAfter(addr);
-    return i < this.lo.length && this.lo[i]! <= addr && this.hi[i]! >= addr + len ? i : -1;
-  }
-
-  /** Whether any range meets [addr, +len). */
-  meets(addr: number, len: number): boolean {
-    const i = this.firstEndingAfter(addr);
-    return i < this.lo.length && this.lo[i]! < addr + len;
+    if (i === this.lo.length || this.lo[i]! >= addr + len) return NONE;
+    return this.lo[i]! <= addr && this.hi[i]! >= addr + len ? i : PARTLY;
   }
 
   /** Range i's bytes at [addr, +len) (inside it) into dst. */
