@@ -121,6 +121,12 @@ export class CoherencyChecker implements UniformReadObserver {
     this.compare('cpu', '', core, pa, pa, len, versions, off);
   }
 
+  cpuCopiedUniform(core: number, pa: number, len: number, version: number): void {
+    if (this.internal > 0 || !this.inDram(pa, len)) return;
+    this.checkOwnership(core, pa, len, 'writes');
+    this.latest.fill(pa, len, version);
+  }
+
   cpuReadUniform(core: number, pa: number, len: number, version: number): void {
     if (this.internal > 0 || !this.inDram(pa, len)) return;
     this.checkOwnership(core, pa, len, 'reads');
@@ -164,6 +170,12 @@ export class CoherencyChecker implements UniformReadObserver {
         `replacing them with ${this.log.describe(inc)}${this.lineStory(lineAddr)}`);
       return;
     }
+  }
+
+  writeBackUniform(lineAddr: number, len: number, incoming: number, overwritten: number, level: string): void {
+    // Nothing newer is overwritten: every byte passes writeBack's first test.
+    if (overwritten <= incoming) return;
+    this.writeBack(lineAddr, len, this.spelledOut(len, incoming).slice(0, len), 0, this.spelledOut(len, overwritten), 0, level);
   }
 
   discardDirty(lineAddr: number, len: number, dropped: Uint32Array, dropOff: number, memory: Uint32Array, memOff: number, level: string, rangeLo: number, rangeHi: number): void {

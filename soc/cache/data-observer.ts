@@ -34,4 +34,8 @@ export interface UniformReadObserver extends DataObserver {
   cpuReadUniform(core: number, pa: number, len: number, version: number): void;
   /** A device read of [pa, pa+len) returned `version` for every byte. */
   deviceReadUniform(master: string, pa: number, len: number, version: number): void;
+  /** A CPU memcpy wrote [pa, pa+len) with bytes that all carried `version` (cpuCopied of one version). */
+  cpuCopiedUniform(core: number, pa: number, len: number, version: number): void;
+  /** writeBack of a line whose bytes all carry `incoming`, over DRAM bytes that all carry `overwritten`. */
+  writeBackUniform(lineAddr: number, len: number, incoming: number, overwritten: number, level: string): void;
 }

@@ -767,14 +767,23 @@ export class MemorySystem {
     const chunk = this.scratch.length;
     for (let done = 0; done < len; ) {
       const n = Math.min(len - done, chunk);
-      this.base += this.readAt(core, srcPa + done, this.scratch, 0, n, srcType);
+      this.base += this.readAt(core, srcPa + done, this.scratch, 0, n, srcType, true);
       const vp = this.vp;
       if (vp !== null) {
-        // A copy moves the versions it read: the destination holds the source's writes, not a new one.
-        vp.observer.cpuRead(core, srcPa + done, n, vp.read, 0);
-        vp.observer.cpuCopied(core, dstPa + done, n, vp.read, 0);
-        this.wvArr = vp.read;
-        this.wvBase = 0;
+        // A copy moves the versions it read: the destination holds the source's writes, not a new one. A
+        // chunk of one version (a device-written buffer: a bounce copy) moves as that one number.
+        const v = vp.endRead();
+        if (v >= 0) {
+          vp.uniformObserver!.cpuReadUniform(core, srcPa + done, n, v);
+          vp.uniformObserver!.cpuCopiedUniform(core, dstPa + done, n, v);
+          this.wvArr = null;
+          this.wvConst = v;
+        } else {
+          vp.observer.cpuRead(core, srcPa + done, n, vp.read, 0);
+          vp.observer.cpuCopied(core, dstPa + done, n, vp.read, 0);
+          this.wvArr = vp.read;
+          this.wvBase = 0;
+        }
       }
       this.base += this.writeAt(core, dstPa + done, this.scratch, 0, n, dstType);
       done += n;

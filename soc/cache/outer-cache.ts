@@ -300,9 +300,15 @@ export class OuterCache {
     if (vp !== null) {
       const line = vp.l2Line0 + slot;
       const uniform = vp.uniform[line]!;
-      vp.materialise(line);
-      vp.dramRead(la, vp.below, 0, this.lb);
-      vp.observer.writeBack(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
+      // One version over one version (a copied or device-written line over its old self): two numbers.
+      const below = uniform >= 0 && vp.uniformObserver !== null ? vp.dramUniformValue(la, this.lb) : -1;
+      if (below >= 0) {
+        vp.uniformObserver!.writeBackUniform(la, this.lb, uniform, below, 'L2');
+      } else {
+        vp.materialise(line);
+        vp.dramRead(la, vp.below, 0, this.lb);
+        vp.observer.writeBack(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2');
+      }
       // A line of one version keeps a uniform DRAM version page uniform (a fill, not a copy).
       if (uniform >= 0) vp.dramFill(la, this.lb, uniform);
       else vp.dramWrite(la, vp.l2, slot * this.lb, this.lb);

@@ -61,6 +61,14 @@ class UniformRecordingObserver extends RecordingObserver implements UniformReadO
     this.uniformReads++;
     this.deviceRead(master, pa, len, new Uint32Array(len).fill(version), 0);
   }
+  cpuCopiedUniform(core: number, pa: number, len: number, version: number): void {
+    this.uniformReads++;
+    this.cpuCopied(core, pa, len, new Uint32Array(len).fill(version), 0);
+  }
+  writeBackUniform(la: number, len: number, incoming: number, overwritten: number, level: string): void {
+    this.uniformReads++;
+    this.writeBack(la, len, new Uint32Array(len).fill(incoming), 0, new Uint32Array(len).fill(overwritten), 0, level);
+  }
 }
 
 /** A preset with tiny caches, so short random programs evict, write back and refill all the time. */

@@ -90,7 +90,10 @@ export class VersionPlanes {
     this.dramBase = dramBase;
     this.dramEnd = dramBase + dramSize;
     const o = observer as Partial<UniformReadObserver>;
-    this.uniformObserver = typeof o.cpuReadUniform === 'function' && typeof o.deviceReadUniform === 'function' ? (observer as UniformReadObserver) : null;
+    this.uniformObserver =
+      typeof o.cpuReadUniform === 'function' && typeof o.deviceReadUniform === 'function' && typeof o.cpuCopiedUniform === 'function' && typeof o.writeBackUniform === 'function'
+        ? (observer as UniformReadObserver)
+        : null;
   }
 
   // ------------------------------------------------------ reads kept as one version
@@ -278,6 +281,11 @@ export class VersionPlanes {
       this.writeOutRead();
     }
     this.dramRead(pa, this.read, off, len);
+  }
+
+  /** The version every byte of DRAM's [pa, pa+len) carries, or -1 (several, or outside DRAM). */
+  dramUniformValue(pa: number, len: number): number {
+    return this.inDram(pa, len) ? this.dram.uniformValue(pa, len) : -1;
   }
 
   /** DRAM's versions of [pa, pa+len) into dst (0 outside DRAM: MMIO carries no versions). */

@@ -251,7 +251,8 @@ export class PagedArray<A extends Elements> {
 
   /**
    * The value every element of [addr, addr+len) holds when the range lies in untouched or uniform pages
-   * (or runs of pages held as runs) that all hold the same value, else -1 (so a caller can compare a run without reading it out).
+   * (or runs of pages held as runs, or a short piece of a materialised page whose elements are all equal)
+   * that all hold the same value, else -1 (so a caller can compare a run without reading it out).
    */
   uniformValue(addr: number, len: number): number {
     let off = this.check('uniformValue', addr, len);
@@ -263,12 +264,20 @@ export class PagedArray<A extends Elements> {
       let u = this.pageValue(pageNo);
       if (u < 0) {
         const slot = this.slotOf(pageNo);
-        if (this.slotArrays[slot] !== null) return -1;
-        // Held as runs: uniform only if the part of the range in this page lies in one run.
         const inPage = off - pageNo * P;
-        const r = this.runAt(slot, inPage);
-        if (this.runEnd(slot, r) < Math.min(P, end - pageNo * P)) return -1;
-        u = this.runValues[slot * this.maxRuns + r]!;
+        const stop = Math.min(P, end - pageNo * P);
+        const page = this.slotArrays[slot] as A | null;
+        if (page !== null) {
+          // A line's worth is compared element by element (a cache line over a page cut into many runs).
+          if (stop - inPage > SMALL_COPY) return -1;
+          u = page[inPage]!;
+          for (let k = inPage + 1; k < stop; k++) if (page[k] !== u) return -1;
+        } else {
+          // Held as runs: uniform only if the part of the range in this page lies in one run.
+          const r = this.runAt(slot, inPage);
+          if (this.runEnd(slot, r) < stop) return -1;
+          u = this.runValues[slot * this.maxRuns + r]!;
+        }
       }
       if (value !== -1 && u !== value) return -1;
       value = u;
