@@ -22,7 +22,7 @@ export class Dram implements MemoryTarget {
 
   constructor(base: number, size: number, name = 'dram') {
     this.store = new PagedArray((n) => new Uint8Array(n), base, size, `Dram ${name}`);
-    this.sourced = new SourceRanges((addr, src, srcOff, len) => this.store.write(addr, src, srcOff, len));
+    this.sourced = new SourceRanges((addr, src, srcOff, len) => this.store.write(addr, src, srcOff, len), base, size);
     this.name = name;
     this.base = base;
     this.size = size;
@@ -65,12 +65,12 @@ export class Dram implements MemoryTarget {
 
   write(addr: number, src: Uint8Array, srcOff: number, len: number): void {
     this.store.write(addr, src, srcOff, len);
-    if (this.sourced.count > 0) this.sourced.cut(addr, addr + len);
+    if (this.sourced.count > 0) this.sourced.writtenOver(addr, addr + len);
   }
 
   fill(addr: number, len: number, byte: number): void {
     this.store.fill(addr, len, byte & 0xff);
-    if (this.sourced.count > 0) this.sourced.cut(addr, addr + len);
+    if (this.sourced.count > 0) this.sourced.writtenOver(addr, addr + len);
   }
 
   writeFrom(addr: number, len: number, source: ByteSource, sourceOff: number): void {

@@ -7,6 +7,11 @@ import type { ByteSource } from './memory-target.ts';
  */
 const MAX_RANGES = 4096;
 
+/** Bytes per mark of the coarse filter: an access in unmarked blocks meets no range, without a search. */
+const MARK_BYTES = 64 * 1024;
+/** The filter covers stores of up to this many blocks (64 GiB); a larger one always searches. */
+const MAX_MARKS = 1 << 20;
+
 /** SourceRanges.locate: no range meets the bytes asked for. */
 export const NONE = -1;
 /** SourceRanges.locate: ranges cover some of the bytes asked for, or all of them but not in one range. */
@@ -25,11 +30,20 @@ export class SourceRanges {
   private src: ByteSource[] = [];
   // The range the last lookup found: reads walk through a frame, so the next one is mostly there or next.
   private last = 0;
+  // Per 64 KiB block of the store: 1 once a range was put there (until all are written out). Accesses to
+  // other memory (an audio buffer, page tables) then cost one load, not a search.
+  private readonly marks: Uint8Array | null;
 
   constructor(
     /** Writes bytes out when there are too many ranges (the store's own write). */
     private readonly writeBytes: (addr: number, src: Uint8Array, srcOff: number, len: number) => void,
-  ) {}
+    /** The store's address range, for the coarse filter (none when absent or too large). */
+    private readonly base = 0,
+    size = 0,
+  ) {
+    const blocks = Math.ceil(size / MARK_BYTES);
+    this.marks = blocks > 0 && blocks <= MAX_MARKS ? new Uint8Array(blocks) : null;
+  }
 
   get count(): number {
     return this.lo.length;
@@ -38,6 +52,8 @@ export class SourceRanges {
   /** [addr, +len) now comes from `source`, starting at its byte `sourceOff`. */
   add(addr: number, len: number, source: ByteSource, sourceOff: number): void {
     if (len <= 0) return;
+    const m = this.marks;
+    if (m !== null) for (let b = this.blockOf(addr), last = this.blockOf(addr + len - 1); b <= last; b++) m[b] = 1;
     // A device filling the same buffer again writes the same pieces: such a range is just replaced.
     const same = this.locate(addr, len);
     if (same >= 0 && this.lo[same] === addr && this.hi[same] === addr + len) {
@@ -53,8 +69,13 @@ export class SourceRanges {
     if (this.lo.length > MAX_RANGES) this.writeOutAll();
   }
 
+  /** Takes [lo, hi) out of every range (bytes written there). */
+  writtenOver(lo: number, hi: number): void {
+    if (this.mayMeet(lo, hi - lo)) this.cut(lo, hi);
+  }
+
   /** Takes [lo, hi) out of every range; returns the index a range starting at lo would take. */
-  cut(lo: number, hi: number): number {
+  private cut(lo: number, hi: number): number {
     let i = this.firstEndingAfter(lo);
     while (i < this.lo.length && this.lo[i]! < hi) {
       const rlo = this.lo[i]!;
@@ -90,6 +111,7 @@ export class SourceRanges {
    * no range meets it, or PARTLY.
    */
   locate(addr: number, len: number): number {
+    if (!this.mayMeet(addr, len)) return NONE;
     const i = this.firstEndingAfter(addr);
     if (i === this.lo.length || this.lo[i]! >= addr + len) return NONE;
     return this.lo[i]! <= addr && this.hi[i]! >= addr + len ? i : PARTLY;
@@ -130,6 +152,24 @@ export class SourceRanges {
     this.off = [];
     this.src = [];
     this.last = 0;
+    this.marks?.fill(0);
+  }
+
+  /** The filter's block of addr (callers keep addr inside the store). */
+  private blockOf(addr: number): number {
+    return Math.floor((addr - this.base) / MARK_BYTES);
+  }
+
+  /** False when no range can meet [addr, +len): every block it touches is unmarked. */
+  private mayMeet(addr: number, len: number): boolean {
+    const m = this.marks;
+    if (m === null) return true;
+    const first = this.blockOf(addr);
+    const last = this.blockOf(addr + len - 1);
+    // Long accesses (and any not checked against the store yet) just search.
+    if (last - first > 64 || first < 0 || last >= m.length) return true;
+    for (let b = first; b <= last; b++) if (m[b] !== 0) return true;
+    return false;
   }
 
   /** Index of the first range that ends after addr (ranges are sorted and disjoint). */
