@@ -142,7 +142,6 @@ export class DmaMachine {
     return this.soc.interconnect.access(port.master, pa, len, isWrite, now) - now;
   }
 
-  /** The IOMMU in front of a device (created on first use, one per master). */
   /**
    * Gives back host memory kept for explanations (the line history's log), for the next machine to
    * reuse: call it when the run is over. Results read so far stay valid; later violations would be
@@ -152,6 +151,7 @@ export class DmaMachine {
     this.soc.memory.history.clear();
   }
 
+  /** The IOMMU in front of a device (created on first use, one per master). */
   iommuOf(dev: DeviceLike): Iommu {
     let iommu = this.iommus.get(dev.name);
     if (iommu === undefined) {

@@ -50,7 +50,7 @@ describe('frame pattern', () => {
         const whole = new Uint8Array(stride * count);
         writeLines(whole, 0, stride, count, frame, firstLine);
         expect(Buffer.from(whole).equals(Buffer.from(ref))).toBe(true);
-        const pattern = new LinePattern(stride, count, frame, firstLine);
+        const pattern = new LinePattern(stride, frame, firstLine);
         const from = a % ref.length;
         const n = b % (ref.length - from + 1);
         const piece = new Uint8Array(n + 2).fill(0xee);
@@ -70,7 +70,7 @@ describe('frame pattern', () => {
   });
 
   it('serves a cache line of a 1920-byte line as words, header line or not', () => {
-    const pattern = new LinePattern(1920, 16, 7, 1000);
+    const pattern = new LinePattern(1920, 7, 1000);
     const words = new Int32Array(8);
     for (const off of [0, 32, 1920, 1920 + 1888, 5 * 1920 + 64]) expect(pattern.wordsAt(off, words, 0, 8)).toBe(true);
     expect(pattern.wordsAt(4, words, 0, 8)).toBe(false); // half a header

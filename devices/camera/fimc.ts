@@ -61,7 +61,6 @@ export class Fimc implements EventTarget, TransferSink {
   private readonly stFrame: Float64Array;
   private readonly stFirstLine: Int32Array;
   private readonly stStride: Int32Array;
-  private readonly stCount: Int32Array;
   private readonly stAddr: Float64Array;
   private readonly stLen: Int32Array;
   private readonly stSlot: Int8Array;
@@ -88,7 +87,6 @@ export class Fimc implements EventTarget, TransferSink {
     this.stFrame = new Float64Array(n);
     this.stFirstLine = new Int32Array(n);
     this.stStride = new Int32Array(n);
-    this.stCount = new Int32Array(n);
     this.stAddr = new Float64Array(n);
     this.stLen = new Int32Array(n);
     this.stSlot = new Int8Array(n);
@@ -197,7 +195,6 @@ export class Fimc implements EventTarget, TransferSink {
           this.stFrame[st] = this.frame;
           this.stFirstLine[st] = frameLine + first;
           this.stStride[st] = r.stride;
-          this.stCount[st] = count;
           const addr = this.slotAddr[slot * L.planes.length + r.plane]! + r.offset + first * r.stride;
           this.stAddr[st] = addr;
           this.stLen[st] = len;
@@ -214,7 +211,7 @@ export class Fimc implements EventTarget, TransferSink {
     const slot = this.stSlot[st]!;
     this.stFree[this.stFreeTop++] = st;
     if (!this.slotProducing[slot]) return; // stopped meanwhile
-    this.port.writeFrom(this.stAddr[st]!, this.stLen[st]!, new LinePattern(this.stStride[st]!, this.stCount[st]!, this.stFrame[st]!, this.stFirstLine[st]!));
+    this.port.writeFrom(this.stAddr[st]!, this.stLen[st]!, new LinePattern(this.stStride[st]!, this.stFrame[st]!, this.stFirstLine[st]!));
     this.slotPending[slot]!--;
     this.maybeFrameEnd(slot, false);
   }

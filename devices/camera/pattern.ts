@@ -63,13 +63,12 @@ export function writeLines(dst: Uint8Array, off: number, stride: number, count: 
 }
 
 /**
- * The bytes of `count` lines of a frame as a ByteSource: what the camera's DMA writes in one transfer,
- * computed whenever (and for whatever part) memory is read, so bytes nobody reads are never made.
+ * Consecutive lines of a frame, from line `firstLine`, as a ByteSource: what the camera's DMA writes in one
+ * transfer, computed whenever (and for whatever part) memory is read, so bytes nobody reads are never made.
  */
 export class LinePattern implements ByteSource {
   constructor(
     readonly stride: number,
-    readonly count: number,
     readonly frame: number,
     readonly firstLine: number,
   ) {}

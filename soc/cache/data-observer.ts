@@ -25,9 +25,9 @@ export interface DataObserver {
 }
 
 /**
- * An observer that can also be shown a read whose bytes all carry one version as that one number (no
- * per-byte versions written and compared). Implementing these is optional: a plain DataObserver is
- * always shown per-byte versions.
+ * An observer that can also be shown an access whose bytes all carry one version as that one number (no
+ * per-byte versions written and compared): reads, CPU copies and write-backs. Implementing all four is
+ * optional: a plain DataObserver is always shown per-byte versions.
  */
 export interface UniformReadObserver extends DataObserver {
   /** A CPU read of [pa, pa+len) returned `version` for every byte. */

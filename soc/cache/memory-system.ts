@@ -3,8 +3,8 @@ import type { DataObserver } from './data-observer.ts';
 import type { ClockDomain } from '../../emulator/kernel/clock.ts';
 import type { Rng } from '../../emulator/kernel/rng.ts';
 import type { Ps } from '../../emulator/kernel/time.ts';
-import { writeFromSource } from '../memory/memory-target.ts';
-import type { ByteSource, MemoryTarget } from '../memory/memory-target.ts';
+import { sourceBytes, writeFromSource } from '../memory/memory-target.ts';
+import type { ByteScratch, ByteSource, MemoryTarget } from '../memory/memory-target.ts';
 import type { CpuCore } from '../cpu/cpu-core.ts';
 import { Cache, LINE_DIRTY, LINE_EXCLUSIVE, MESI_E, MESI_M, MESI_S } from './cache.ts';
 import { LineEventKind, LineHistory } from './line-history.ts';
@@ -192,7 +192,7 @@ export class MemorySystem {
   private readonly cycleTime: CycleTime;
   private readonly scratch: Uint8Array;
   // Where a device's rule-made bytes are made when they must move as bytes (through the caches).
-  private readonly produced = { bytes: new Uint8Array(0) };
+  private readonly produced: ByteScratch = { bytes: new Uint8Array(0) };
   private readonly scratchWords: Int32Array;
   /**
    * Valid lines per L1, kept exact at every valid <-> invalid change below (lines become valid only through
@@ -966,7 +966,6 @@ export class MemorySystem {
     else vp.observer.deviceRead(master, pa, len, vp.read, 0);
   }
 
-  /** A DMA master writes memory; `mode` decides which caches are kept coherent. Functional only. */
   /**
    * deviceWrite of bytes [sourceOff, +len) of a rule (ByteSource): the same coherency handling, versions and
    * observer calls. A non-coherent write hands DRAM the source, which may keep it instead of the bytes.
@@ -975,10 +974,7 @@ export class MemorySystem {
     this.check('deviceWrite', 0, pa, len);
     if (mode !== 'none') {
       // Through the caches the bytes move as bytes: make them here.
-      const scratch = this.produced;
-      if (scratch.bytes.length < len) scratch.bytes = new Uint8Array(Math.max(len, 2 * scratch.bytes.length));
-      source.bytesAt(sourceOff, scratch.bytes, 0, len);
-      this.deviceWrite(mode, pa, scratch.bytes, 0, len, master);
+      this.deviceWrite(mode, pa, sourceBytes(source, sourceOff, len, this.produced), 0, len, master);
       return;
     }
     const version = this.deviceVersion(master, pa, len);
@@ -991,6 +987,7 @@ export class MemorySystem {
     return this.vp !== null ? this.vp.observer.deviceWriteVersion(master, pa, len) : 0;
   }
 
+  /** A DMA master writes memory; `mode` decides which caches are kept coherent. Functional only. */
   deviceWrite(mode: CoherencyMode, pa: number, src: Uint8Array, srcOff: number, len: number, master = 'device'): void {
     this.check('deviceWrite', 0, pa, len, src, srcOff);
     const vp = this.vp;

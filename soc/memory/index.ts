@@ -1,5 +1,5 @@
-export type { ByteSource, MemoryTarget } from './memory-target.ts';
-export { readU32, writeU32, hexAddr, writeFromSource } from './memory-target.ts';
+export type { ByteScratch, ByteSource, MemoryTarget } from './memory-target.ts';
+export { readU32, writeU32, hexAddr, sourceBytes, writeFromSource } from './memory-target.ts';
 export { BusError } from './bus-error.ts';
 export type { BusOp } from './bus-error.ts';
 export { Dram, DRAM_PAGE_BYTES, MemoryRangeError } from './dram-store.ts';

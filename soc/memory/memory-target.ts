@@ -37,15 +37,22 @@ export interface ByteSource {
 // One scratch word for the 32-bit helpers: page-table walkers call them per descriptor, so no allocation.
 const scratch = new Uint8Array(4);
 
-/** Writes bytes [sourceOff, +len) of `source` to `target` at addr: kept as the source where it can, else copied through `scratch`. */
-export function writeFromSource(target: MemoryTarget, addr: number, len: number, source: ByteSource, sourceOff: number, scratch: { bytes: Uint8Array }): void {
-  if (target.writeFrom !== undefined) {
-    target.writeFrom(addr, len, source, sourceOff);
-    return;
-  }
-  if (scratch.bytes.length < len) scratch.bytes = new Uint8Array(Math.max(len, 2 * scratch.bytes.length));
-  source.bytesAt(sourceOff, scratch.bytes, 0, len);
-  target.write(addr, scratch.bytes, 0, len);
+/** A growable buffer that a source's bytes are made in when they must move as bytes. */
+export interface ByteScratch {
+  bytes: Uint8Array;
+}
+
+/** Makes bytes [sourceOff, +len) of `source` at the start of `into` (grown when too short); returns its array. */
+export function sourceBytes(source: ByteSource, sourceOff: number, len: number, into: ByteScratch): Uint8Array {
+  if (into.bytes.length < len) into.bytes = new Uint8Array(Math.max(len, 2 * into.bytes.length));
+  source.bytesAt(sourceOff, into.bytes, 0, len);
+  return into.bytes;
+}
+
+/** Writes bytes [sourceOff, +len) of `source` to `target` at addr: kept as the source where it can, else made in `into` and copied. */
+export function writeFromSource(target: MemoryTarget, addr: number, len: number, source: ByteSource, sourceOff: number, into: ByteScratch): void {
+  if (target.writeFrom !== undefined) target.writeFrom(addr, len, source, sourceOff);
+  else target.write(addr, sourceBytes(source, sourceOff, len, into), 0, len);
 }
 
 /** Reads a little-endian 32-bit word (unsigned) at `addr`. */

@@ -1,3 +1,4 @@
+import { sourceBytes } from './memory-target.ts';
 import type { ByteSource } from './memory-target.ts';
 
 /**
@@ -140,12 +141,10 @@ export class SourceRanges {
 
   /** Writes every range out as bytes and forgets them. */
   writeOutAll(): void {
-    let buf = new Uint8Array(0);
+    const into = { bytes: new Uint8Array(0) };
     for (let i = 0; i < this.lo.length; i++) {
       const n = this.hi[i]! - this.lo[i]!;
-      if (buf.length < n) buf = new Uint8Array(n);
-      this.src[i]!.bytesAt(this.off[i]!, buf, 0, n);
-      this.writeBytes(this.lo[i]!, buf, 0, n);
+      this.writeBytes(this.lo[i]!, sourceBytes(this.src[i]!, this.off[i]!, n, into), 0, n);
     }
     this.lo = [];
     this.hi = [];
