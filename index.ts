@@ -42,6 +42,8 @@ export {
 export type { DmaMachineOptions, DmaMapOps, CoherentBuffer, ScatterEntry, Violation, ViolationKind } from './dma/index.ts';
 export { runScenario, scenarioNames, formatSummary } from './devices/scenarios/index.ts';
 export type { ScenarioOptions, ScenarioResult } from './devices/scenarios/index.ts';
+export { applyJit, resolveJit, appliedJit, DEEP_INLINING_FLAGS } from './emulator/host/index.ts';
+export type { JitMode } from './emulator/host/index.ts';
 export {
   Replayer,
   ReplayError,

@@ -27,11 +27,13 @@ export interface HostBenchReport {
 
 export interface HostBenchOptions {
   quick?: boolean;
+  /** How the scenario's steady-state processes are compiled (default deep: see emulator/host/jit.ts). */
+  jit?: 'default' | 'deep';
   /** Called before each group (progress on stderr). */
   onGroup?: (name: string) => void;
 }
 
-type Group = [name: string, run: (quick: boolean) => Promise<object> | object];
+type Group = [name: string, run: (quick: boolean, jit: 'default' | 'deep') => Promise<object> | object];
 
 /** The figures of a bench result (labels such as a page-table format are dropped from the numbers). */
 function numbersOnly(o: object): Record<string, number> {
@@ -60,7 +62,7 @@ const GROUPS: Group[] = [
     },
   ],
   ['checker', (q) => ({ ...benchChecker(q ? { pairs: 5_000 } : {}) })],
-  ['scenario', (q) => ({ ...benchScenario({ seconds: q ? 0.25 : 2, runs: q ? 1 : 5, warmups: q ? 1 : 2 }) })],
+  ['scenario', (q, jit) => ({ ...benchScenario({ seconds: q ? 0.25 : 2, runs: q ? 1 : 5, warmups: q ? 1 : 2, jit }) })],
 ];
 
 /** [group, figure, goal text, predicate] for every figure an issue sets a goal on. */
@@ -82,7 +84,7 @@ export async function runHostBench(opts: HostBenchOptions = {}): Promise<HostBen
   const figures: Record<string, Record<string, number>> = {};
   for (const [name, run] of GROUPS) {
     opts.onGroup?.(name);
-    figures[name] = numbersOnly(await run(quick));
+    figures[name] = numbersOnly(await run(quick, opts.jit ?? 'deep'));
   }
   const goals: Goal[] = [];
   for (const [group, figure, goal, ok] of GOALS) {

@@ -14,5 +14,8 @@ describe('benchScenario', () => {
     expect(r.realtimeFactor).toBeCloseTo(0.04 / (r.hostMs / 1000), 9);
     expect(Number.isNaN(r.coldRealtimeFactor)).toBe(true);
     expect(r.periods).toBeGreaterThan(0);
+    // In this process the code is compiled as it was: no deep-JIT claim, one steady figure.
+    expect(r.deepJit).toBe(0);
+    expect(r.realtimeFactorDefaultJit).toBe(r.realtimeFactor);
   });
 });

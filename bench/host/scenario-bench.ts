@@ -2,10 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario } from '../../devices/scenarios/index.ts';
+import { DEEP_INLINING_FLAGS } from '../../emulator/host/index.ts';
 
 export interface ScenarioBenchResult {
-  /** Simulated time / host time of the default scenario in steady state (goal ≥ 10). */
+  /** Simulated time / host time of the default scenario in steady state (goal ≥ 10), compiled as `deepJit` says. */
   realtimeFactor: number;
+  /**
+   * 1 when the steady state was timed with the deep inlining dmasim uses for long-lived processes
+   * (emulator/host/jit.ts), 0 with V8's defaults.
+   */
+  deepJit: number;
+  /** The steady state with V8's default inlining, timed in processes alternating with the others (the same figure when deepJit is 0). */
+  realtimeFactorDefaultJit: number;
   /** The same in a fresh `dmasim run` process, JIT warm-up included, as a user's first run sees it (NaN when no CLI bundle is beside this code). */
   coldRealtimeFactor: number;
   /** The first run of each process that measured the steady state (the median over them). */
@@ -40,26 +48,40 @@ interface Timed {
  * on. Steady state: the median of the timed runs of `processes` processes, each timing `runs` runs (each
  * around the whole run, machine set-up included) after `warmups` untimed ones, in processes of their own
  * when the library bundle is beside this code (so the other benchmark groups' code does not share the
- * JIT's type feedback; from sources, one series in this process); cold: a fresh `dmasim run --json`
- * reports its own host time. Never asserted in tests.
+ * JIT's type feedback; from sources, one series in this process). The steady processes compile with
+ * `jit` (default deep: the steady state is a long-lived process, where dmasim raises V8's inlining budget);
+ * with deep, as many processes with V8's defaults alternate with them for realtimeFactorDefaultJit. Cold:
+ * a fresh `dmasim run --json` (2 s: V8's defaults) reports its own host time. Never asserted in tests.
  */
-export function benchScenario(opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; processes?: number; cold?: boolean } = {}): ScenarioBenchResult {
+export function benchScenario(
+  opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; processes?: number; cold?: boolean; jit?: 'default' | 'deep' } = {},
+): ScenarioBenchResult {
   const seconds = opts.seconds ?? 2;
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 5;
   const warmups = opts.warmups ?? 2;
+  const deep = (opts.jit ?? 'deep') === 'deep';
   const series: Timed[] = [];
+  const defaultSeries: Timed[] = [];
   for (let p = 0; p < (opts.processes ?? 3); p++) {
-    const child = timeInChild(seconds, seed, warmups + runs);
+    const child = timeInChild(seconds, seed, warmups + runs, deep ? DEEP_INLINING_FLAGS : []);
     if (child === null) break;
     series.push(child);
+    if (!deep) continue;
+    const plain = timeInChild(seconds, seed, warmups + runs, []);
+    if (plain !== null) defaultSeries.push(plain);
   }
   const isolated = series.length > 0;
+  // From sources (no bundle to start children on), in this process as it was compiled.
   if (!isolated) series.push(timeRuns(runScenario, seconds, seed, warmups + runs));
-  const hostMs = median(series.flatMap((t) => t.times.slice(warmups)));
+  const steadyMs = (s: Timed[]) => median(s.flatMap((t) => t.times.slice(warmups)));
+  const hostMs = steadyMs(series);
   const firstMs = median(series.map((t) => t.times[0]!));
+  const deepJit = isolated && deep;
   return {
     realtimeFactor: seconds / (hostMs / 1000),
+    deepJit: deepJit ? 1 : 0,
+    realtimeFactorDefaultJit: !deepJit ? seconds / (hostMs / 1000) : defaultSeries.length > 0 ? seconds / (steadyMs(defaultSeries) / 1000) : NaN,
     coldRealtimeFactor: opts.cold === false ? NaN : coldFactor(seconds, seed),
     firstRunRealtimeFactor: seconds / (firstMs / 1000),
     simulatedSeconds: seconds,
@@ -96,8 +118,8 @@ function timeRuns(run: RunScenario, seconds: number, seed: number, runs: number)
   return { times, frames, periods };
 }
 
-/** timeRuns in a child process on the library bundle next to this one (dist/index.mjs), or null. */
-function timeInChild(seconds: number, seed: number, runs: number): Timed | null {
+/** timeRuns in a child process (started with the V8 flags `v8Flags`) on the library bundle next to this one (dist/index.mjs), or null. */
+function timeInChild(seconds: number, seed: number, runs: number, v8Flags: readonly string[]): Timed | null {
   const lib = fileURLToPath(new URL('./index.mjs', import.meta.url));
   if (!existsSync(lib) || !import.meta.url.endsWith('.mjs')) return null;
   const script =
@@ -105,7 +127,7 @@ function timeInChild(seconds: number, seed: number, runs: number): Timed | null 
     `const times = []; let r;` +
     `for (let i = 0; i < ${runs}; i++) { const t0 = performance.now(); r = runScenario('camera-audio', { seconds: ${seconds}, seed: ${seed} }); times.push(performance.now() - t0); }` +
     `process.stdout.write(JSON.stringify({ times, frames: r.frames, periods: r.periods }));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...v8Flags, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) return null;
   try {
     const t = JSON.parse(r.stdout) as Timed;

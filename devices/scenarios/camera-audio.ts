@@ -1,3 +1,4 @@
+import { appliedJit } from '../../emulator/host/index.ts';
 import { PS_PER_MS, PS_PER_NS, PS_PER_S } from '../../emulator/kernel/index.ts';
 import type { Ps } from '../../emulator/kernel/index.ts';
 import { MemorySystem } from '../../soc/index.ts';
@@ -288,6 +289,8 @@ export function runCameraAudio(opts: CameraAudioOptions = {}): ScenarioResult {
     audioAppCpuMs: app ? (app.cpuCycles / soc.cpuClock.hz) * 1e3 : 0,
     pl330BurstLatencyPs: pdma ? pdma.latency.summary() : null,
     realtimeFactor: (seconds * 1e3) / Math.max(hostMs, 1e-3),
+    // How V8 compiled this process (a host fact beside the host time, like realtimeFactor).
+    jit: appliedJit(),
     checker: machine.checker !== null,
     setupNs: Math.round(t0 / PS_PER_NS),
   };

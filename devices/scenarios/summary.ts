@@ -27,7 +27,7 @@ export function formatSummary(r: ScenarioResult): string {
     `  CPU busy per core: ${cpu.map((c) => `${fmt(c, 1)} ms`).join(', ')}`,
     `  bus: ${fmt(num(s['busBytesPerSec']) / 1e6, 1)} MB/s (${pct(s['busUtilisation'])} of DRAM peak), DRAM utilisation ${pct(s['dramUtilisation'])}`,
     `  camera bus latency ${lat(s['cameraBusLatencyPs'])}; audio ${lat(s['audioBusLatencyPs'])}`,
-    `  time: ${fmt(simS, 3)} s simulated in ${fmt(r.hostMs / 1000, 3)} s host (${fmt(simS / Math.max(r.hostMs / 1000, 1e-9), 2)}× real time)`,
+    `  time: ${fmt(simS, 3)} s simulated in ${fmt(r.hostMs / 1000, 3)} s host (${fmt(simS / Math.max(r.hostMs / 1000, 1e-9), 2)}× real time${s['jit'] === 'deep' ? ', deep JIT inlining' : ''})`,
   ];
   return lines.join('\n');
 }

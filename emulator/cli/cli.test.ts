@@ -54,6 +54,7 @@ describe('dmasim command', () => {
       [['run', '--seconds', 'x'], /--seconds: expected a number/],
       [['run', '--strategy', 'nope'], /--strategy: expected one of/],
       [['run', '--soc', 'exynos9'], /--soc: expected one of/],
+      [['run', '--jit', 'fast'], /--jit: expected one of auto, default, deep/],
       [['frobnicate'], /unknown command/],
       [['bench', 'nothing'], /bench: expected one of/],
     ] as const) {
@@ -78,6 +79,15 @@ describe('dmasim command', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as Record<string, unknown>;
     for (const k of ['scenario', 'soc', 'strategy', 'seed', 'simulatedNs', 'hostMs', 'frames', 'framesDropped', 'framesCorrupt', 'periods', 'xruns', 'violations', 'stats']) expect(doc).toHaveProperty(k);
+  });
+
+  it('a short run keeps V8\'s inlining, --jit deep raises it, and the results are the same', () => {
+    const plain = JSON.parse(dmasim('run', '--seconds', '0.05', '--json').out) as { hostMs: number; stats: Record<string, unknown> };
+    const deep = JSON.parse(dmasim('run', '--seconds', '0.05', '--json', '--jit', 'deep').out) as { hostMs: number; stats: Record<string, unknown> };
+    expect(plain.stats['jit']).toBe('default');
+    expect(deep.stats['jit']).toBe('deep');
+    const simulated = (d: { hostMs: number; stats: Record<string, unknown> }) => JSON.stringify({ ...d, hostMs: 0, stats: { ...d.stats, jit: '', realtimeFactor: 0 } });
+    expect(simulated(deep)).toBe(simulated(plain));
   });
 
   it('bench map prints the kernel tool lines, and accepts its negative node default', () => {

@@ -3,6 +3,8 @@ import { presetNames, DEFAULT_PRESET } from '../../soc/presets/registry.ts';
 import { createDmaMachine } from '../../dma/machine.ts';
 import { UsageError } from './errors.ts';
 import { choiceOption, intOption } from './options.ts';
+import { JIT_MODES } from '../host/index.ts';
+import type { JitMode } from '../host/index.ts';
 
 export function socOption(value: unknown): string | undefined {
   return choiceOption('--soc', value, presetNames());
@@ -21,6 +23,11 @@ export function strategyOption(value: unknown): string | undefined {
 
 export function seedOption(value: unknown): number | undefined {
   return intOption('--seed', value, 0, 0xffffffff);
+}
+
+/** --jit: how V8 compiles the simulator (emulator/host/jit.ts). */
+export function jitOption(value: unknown): JitMode | undefined {
+  return choiceOption('--jit', value, JIT_MODES);
 }
 
 /** Exit code for a run/replay that found violations: 1 under --strict, else 0 (the DESIGN's contract). */

@@ -20,6 +20,7 @@ function buildCli(dispatch: (h: Handler, args: string[], opts: Options) => void)
   const cli = cac('dmasim');
   cli.option('--log-level <level>', 'pino log level on stderr (silent, error, warn, info, debug); env DMASIM_LOG');
   cli.option('--seed <n>', 'seed of every random choice (speculation, eviction pressure, data)');
+  cli.option('--jit <mode>', 'V8 inlining: auto (deep for runs of 30+ simulated s and steady-state benchmarks), default, deep');
 
   cli
     .command('run [scenario]', 'run a built-in scenario (default: camera-audio)')

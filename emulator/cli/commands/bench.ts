@@ -8,7 +8,8 @@ import { intOption, pathOption } from '../options.ts';
 import { parseMapBenchArgs, runMapBench, formatMapBenchReport, mapBenchJson } from '../../../bench/map/index.ts';
 import { printError, printJson, printText } from '../output.ts';
 import { UsageError } from '../errors.ts';
-import { seedOption, socOption } from '../common.ts';
+import { jitOption, seedOption, socOption } from '../common.ts';
+import { resolveJit } from '../../host/index.ts';
 
 const WHAT = ['strategies', 'map', 'latency', 'host'] as const;
 
@@ -29,7 +30,9 @@ export async function benchCommand(args: string[], opts: Record<string, unknown>
 }
 
 async function benchHost(opts: Record<string, unknown>): Promise<number> {
-  const report = await runHostBench({ quick: opts['quick'] === true, onGroup: (g) => printError(`dmasim: bench host: ${g}…`) });
+  // The steady state is a long-lived process: auto means deep there.
+  const jit = resolveJit(jitOption(opts['jit']) ?? 'auto', Infinity);
+  const report = await runHostBench({ quick: opts['quick'] === true, jit, onGroup: (g) => printError(`dmasim: bench host: ${g}…`) });
   if (opts['json']) printJson(report);
   else printText(formatHostBench(report));
   return 0;

@@ -4,7 +4,8 @@ import { formatSummary } from '../../../devices/scenarios/summary.ts';
 import { printJson, printText } from '../output.ts';
 import { numberOption, choiceOption, pathOption } from '../options.ts';
 import { createScenarioTrace } from '../../../traces/perfetto-export.ts';
-import { seedOption, socOption, strategyOption, violationExit } from '../common.ts';
+import { jitOption, seedOption, socOption, strategyOption, violationExit } from '../common.ts';
+import { applyJit, resolveJit } from '../../host/index.ts';
 import { createProgress } from '../progress.ts';
 
 /** 2^53 ps is about 9007 simulated seconds: the time limit of the kernel. */
@@ -22,6 +23,8 @@ export async function runCommand(args: string[], opts: Record<string, unknown>):
     record !== undefined || perfetto !== undefined
       ? createScenarioTrace({ ...(record !== undefined ? { record } : {}), ...(perfetto !== undefined ? { perfetto } : {}) })
       : null;
+  // Before the simulation's code gets hot: V8 reads the inlining flags when it optimizes.
+  applyJit(resolveJit(jitOption(opts['jit']) ?? 'auto', seconds));
   const progress = createProgress(scenario, opts['progress'] !== false && opts['json'] !== true);
   let result;
   try {
