@@ -164,10 +164,17 @@ export class SocDmaPort implements DmaBusPort, TransferDone {
       if (this.tap !== null) this.tap.deviceAccess(this.dev, addr, len, isWrite);
       return;
     }
+    this.moveTranslated(this.iommu, addr, buf, off, len, isWrite, source);
+  }
+
+  /** move through the device's IOMMU, page by page; a faulting page moves nothing (reads give zeros). */
+  private moveTranslated(iommu: Iommu, addr: number, buf: Uint8Array, off: number, len: number, isWrite: boolean, source: ByteSource | null): void {
+    const mode = this.dev.coherency;
+    const name = this.dev.name;
     const now = this.sim.now;
     for (let done = 0; done < len; ) {
       const va = addr + done;
-      const r = this.iommu.translate(va, Math.min(len - done, 4096 - (va % 4096)), isWrite, now, name);
+      const r = iommu.translate(va, Math.min(len - done, 4096 - (va % 4096)), isWrite, now, name);
       const n = r.bytes;
       if (r.ok) {
         if (source !== null) this.mem.deviceWriteFrom(mode, r.pa, n, source, done, name);

@@ -367,33 +367,38 @@ export class Pl330Channel implements TransferSink, EventTarget {
 
   onTransferDone(tag: number): void {
     if (tag >>> 6 !== this.epoch || this.state === 'stopped' || this.state === 'fault') return;
-    const slot = tag & 31;
-    const ctl = this.ctl;
-    if (tag & KIND_STORE) {
-      // The bytes leave the MFIFO for memory (or the peripheral) now that the bus completed the write.
-      ctl.moveOut(this.sPeriph[slot]!, this.sAddr[slot]!, this.fifo, this.sPos[slot]!, this.sLen[slot]!);
-      ctl.latency.record(this.sim.now - this.sT[slot]!);
-      this.sDone[slot] = 1;
-      this.bytesStored += this.sLen[slot]!;
-      while (this.sCount > 0 && this.sDone[this.sHead] === 1) {
-        this.used -= this.sLen[this.sHead]!;
-        this.sHead = this.ring(this.sHead + 1);
-        this.sCount--;
-        this.sIssued--;
-      }
-    } else {
-      ctl.moveIn(this.lPeriph[slot]!, this.lAddr[slot]!, this.fifo, this.lPos[slot]!, this.lLen[slot]!);
-      ctl.latency.record(this.sim.now - this.lT[slot]!);
-      this.lDone[slot] = 1;
-      this.bytesLoaded += this.lLen[slot]!;
-      while (this.lCount > 0 && this.lDone[this.lHead] === 1) {
-        this.readable += this.lLen[this.lHead]!;
-        this.lHead = this.ring(this.lHead + 1);
-        this.lCount--;
-      }
-      this.pumpStores();
-    }
+    // The two halves in methods of their own: a small handler V8 inlines into the event loop.
+    if (tag & KIND_STORE) this.storeDone(tag & 31);
+    else this.loadDone(tag & 31);
     if (this.state === 'waiting' && this.blockCleared()) this.run();
+  }
+
+  /** The bytes leave the MFIFO for memory (or the peripheral) now that the bus completed the write. */
+  private storeDone(slot: number): void {
+    this.ctl.moveOut(this.sPeriph[slot]!, this.sAddr[slot]!, this.fifo, this.sPos[slot]!, this.sLen[slot]!);
+    this.ctl.latency.record(this.sim.now - this.sT[slot]!);
+    this.sDone[slot] = 1;
+    this.bytesStored += this.sLen[slot]!;
+    while (this.sCount > 0 && this.sDone[this.sHead] === 1) {
+      this.used -= this.sLen[this.sHead]!;
+      this.sHead = this.ring(this.sHead + 1);
+      this.sCount--;
+      this.sIssued--;
+    }
+  }
+
+  /** The loaded bytes arrive in the MFIFO; stores waiting for them go to the bus. */
+  private loadDone(slot: number): void {
+    this.ctl.moveIn(this.lPeriph[slot]!, this.lAddr[slot]!, this.fifo, this.lPos[slot]!, this.lLen[slot]!);
+    this.ctl.latency.record(this.sim.now - this.lT[slot]!);
+    this.lDone[slot] = 1;
+    this.bytesLoaded += this.lLen[slot]!;
+    while (this.lCount > 0 && this.lDone[this.lHead] === 1) {
+      this.readable += this.lLen[this.lHead]!;
+      this.lHead = this.ring(this.lHead + 1);
+      this.lCount--;
+    }
+    this.pumpStores();
   }
 
   /**

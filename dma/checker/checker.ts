@@ -244,7 +244,11 @@ export class CoherencyChecker implements UniformReadObserver {
 
   private checkOwnership(core: number, pa: number, len: number, verb: 'reads' | 'writes'): void {
     const r = this.ownership.deviceOwned(pa, len);
-    if (!r) return;
+    if (r) this.reportDeviceOwned(core, pa, len, verb, r);
+  }
+
+  /** checkOwnership's violation (its message kept out of the check, which runs on every CPU access). */
+  private reportDeviceOwned(core: number, pa: number, len: number, verb: 'reads' | 'writes', r: OwnedRange): void {
     // Reading a buffer the device only reads (TO_DEVICE) cannot corrupt it, but it still breaks the rule.
     this.emit('cpu-access-device-owned', r.dev, Math.max(pa, r.pa), Math.min(pa + len, r.pa + r.len) - Math.max(pa, r.pa),
       `cpu${core} ${verb} ${hex(pa)}+${len} while ${r.dev} owns the ${DIR_NAMES[r.dir]} mapping ${hex(r.pa)}+${r.len} ` +

@@ -56,7 +56,21 @@ export class EventLane {
   schedule(target: EventTarget, time: Ps, arg: number): void {
     if (!(time >= this.host.now && time <= MAX_TIME_PS && Math.floor(time) === time)) throw new LaneTimeError(time, this.host.now);
     const seq = this.host.reserveSeq();
-    // Sequence numbers only grow, so the new event runs after every event at its time or earlier.
+    // Sequence numbers only grow, so the new event runs after every event at its time or earlier. The
+    // common case, a new latest event with room behind it, stays here: kept small, V8 inlines schedule
+    // into its callers (a call would also box `time`); every other case is insert's.
+    const end = this.end;
+    if (end !== this.times.length && (this.start === end || time >= this.times[end - 1]!)) {
+      this.end = end + 1;
+      this.put(end, time, seq, arg, target);
+      if (end === this.start) this.setHead();
+      return;
+    }
+    this.insert(target, time, seq, arg);
+  }
+
+  /** schedule's other cases: a latest event with no room behind, a new earliest, one between others. */
+  private insert(target: EventTarget, time: Ps, seq: number, arg: number): void {
     if (this.start === this.end || time >= this.times[this.end - 1]!) {
       if (this.end === this.times.length) this.recentre();
       const i = this.end++;

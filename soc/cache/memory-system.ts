@@ -129,6 +129,10 @@ function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number,
   }
 }
 
+/** snoopHit's result bits: another L1 supplied the line's data; a copy stays Shared. */
+const SNOOP_SUPPLIED = 1;
+const SNOOP_SHARED = 2;
+
 export class MemoryArgumentError extends RangeError {
   constructor(message: string) {
     super(message);
@@ -406,32 +410,17 @@ export class MemorySystem {
     const slot = l1.victimSlot(la);
     if (l1.state[slot] !== 0) cost += this.evictL1(core, slot, t);
     // SCU snoop of the other L1s: they share one geometry, so the line's set and tag are the same in each.
-    let supplied = false;
-    let shared = false;
+    let snooped = 0;
     const set = l1.setOf(la);
     const tag = l1.tagOf(la);
     const valid = this.l1Valid;
     for (let o = 0; o < this.ncores; o++) {
       if (o === core || valid[o] === 0) continue;
-      const other = this.l1d[o]!;
-      const os = other.lookupSetTag(set, tag);
-      if (os < 0) continue;
-      if (!supplied) {
-        l1.copyLineFrom(slot, other, os);
-        if (this.vp !== null) this.vp.copyLine(this.vp.l1Line0[core]! + slot, this.vp.l1Line0[o]! + os);
-        supplied = true;
-      }
-      if (forWrite) {
-        // Read-for-ownership: dirty data moves with the line, the other copy goes away.
-        other.state[os] = 0;
-        valid[o]!--;
-        this.stats.scuInvalidations++;
-      } else {
-        if (other.state[os]! & LINE_DIRTY) this.l1WriteBack(o, os, la, t);
-        other.state[os] = MESI_S;
-        shared = true;
-      }
+      const os = this.l1d[o]!.lookupSetTag(set, tag);
+      if (os >= 0) snooped |= this.snoopHit(core, slot, o, os, la, t, forWrite, snooped);
     }
+    const supplied = (snooped & SNOOP_SUPPLIED) !== 0;
+    const shared = (snooped & SNOOP_SHARED) !== 0;
     if (supplied) {
       cost += this.cpuCfg.scuTransferCycles;
       this.stats.scuTransfers++;
@@ -447,6 +436,33 @@ export class MemorySystem {
     this.history.record(la, speculative ? LineEventKind.speculativeFill : LineEventKind.fill, 1, core, t);
     this.missCost = cost;
     return slot;
+  }
+
+  /**
+   * Core `o`'s L1 holds `la` in slot `os` while `core` misses on it into `slot`: the first such copy supplies
+   * the data; a write takes the line from every copy (read-for-ownership), a read leaves them Shared
+   * (written back first if dirty). Returns SNOOP_SUPPLIED and SNOOP_SHARED bits to OR into `snooped`.
+   * (Out of l1Fill: the miss path V8 inlines stays small.)
+   */
+  private snoopHit(core: number, slot: number, o: number, os: number, la: number, t: Ps, forWrite: boolean, snooped: number): number {
+    const other = this.l1d[o]!;
+    let bits = 0;
+    if ((snooped & SNOOP_SUPPLIED) === 0) {
+      this.l1d[core]!.copyLineFrom(slot, other, os);
+      if (this.vp !== null) this.vp.copyLine(this.vp.l1Line0[core]! + slot, this.vp.l1Line0[o]! + os);
+      bits = SNOOP_SUPPLIED;
+    }
+    if (forWrite) {
+      // Read-for-ownership: dirty data moves with the line, the other copy goes away.
+      other.state[os] = 0;
+      this.l1Valid[o]!--;
+      this.stats.scuInvalidations++;
+    } else {
+      if (other.state[os]! & LINE_DIRTY) this.l1WriteBack(o, os, la, t);
+      other.state[os] = MESI_S;
+      bits |= SNOOP_SHARED;
+    }
+    return bits;
   }
 
   /** Invalidates the copies of `la` in the other L1s (they are clean Shared copies). */
@@ -570,16 +586,17 @@ export class MemorySystem {
     const vp = this.vp;
     if (vp !== null) {
       const v = vp.uniform[vp.l1Line0[core]! + slot]!;
-      if (v >= 0 && vp.uniformObserver !== null) {
-        vp.uniformObserver.cpuReadUniform(core, pa, len, v);
-      } else {
-        // Per byte: the line's plane (or its one version spelled out, for an observer that wants bytes).
-        vp.beginRead(len, false);
-        vp.readRange(vp.l1Base[core]! + src, len, 0);
-        vp.observer.cpuRead(core, pa, len, vp.read, 0);
-      }
+      if (v >= 0 && vp.uniformObserver !== null) vp.uniformObserver.cpuReadUniform(core, pa, len, v);
+      else this.showLoadPerByte(vp, core, pa, src, len);
     }
     return cycles;
+  }
+
+  /** loadInLine's report of a line without one version: per byte, from the line's plane (or its one version spelled out, for an observer that wants bytes). */
+  private showLoadPerByte(vp: VersionPlanes, core: number, pa: number, src: number, len: number): void {
+    vp.beginRead(len, false);
+    vp.readRange(vp.l1Base[core]! + src, len, 0);
+    vp.observer.cpuRead(core, pa, len, vp.read, 0);
   }
 
   /**
@@ -912,6 +929,14 @@ export class MemorySystem {
       return;
     }
     if (mode !== 'acp' && mode !== 'ace-lite') throw new MemoryArgumentError(`MemorySystem.deviceRead: unknown coherency mode '${String(mode)}'`);
+    this.snoopingDeviceRead(vp, pa, dst, dstOff, len, master);
+  }
+
+  /**
+   * deviceRead through an ACP or ACE-Lite port: each line from the L1 or L2 that holds it, else DRAM.
+   * Its own method so that deviceRead's non-coherent path stays small enough for V8 to inline.
+   */
+  private snoopingDeviceRead(vp: VersionPlanes | null, pa: number, dst: Uint8Array, dstOff: number, len: number, master: string): void {
     const lb = this.lb;
     const end = pa + len;
     let runStart = -1;

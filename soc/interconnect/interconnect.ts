@@ -297,17 +297,7 @@ export class Interconnect implements EventTarget {
       if (remaining < n) n = remaining;
       let region = this.lastRegion;
       // Regions never overlap and are never removed, so a burst inside the last region decodes to it.
-      if (region === null || a < region.base || a + n > region.base + region.size) {
-        try {
-          region = this.map.resolve(a, n, this.names[master]!, isWrite ? 'write' : 'read');
-        } catch (e) {
-          this.addBurstStats(master, a - addr, bursts);
-          this.mErrors[master]! += 1;
-          this.cErrors[master]!.add(1);
-          throw e;
-        }
-        this.lastRegion = region;
-      }
+      if (region === null || a < region.base || a + n > region.base + region.size) region = this.decodeAccess(master, a, n, isWrite, a - addr, bursts);
       this.reserve(master, region, a, n, isWrite);
       const e = this.times[T_END]!;
       if (e > end) end = e;
@@ -319,6 +309,24 @@ export class Interconnect implements EventTarget {
     this.mAtomic[master]! += 1;
     this.hLatency[master]!.record(end - now);
     return end - now;
+  }
+
+  /**
+   * The region of an atomic access's burst (and the new last region); a bus error counts the bytes and
+   * bursts before it and the error, then propagates. Out of accessDelay, which V8 then inlines.
+   */
+  private decodeAccess(master: MasterId, a: number, n: number, isWrite: boolean, bytesBefore: number, burstsBefore: number): Region {
+    let region: Region;
+    try {
+      region = this.map.resolve(a, n, this.names[master]!, isWrite ? 'write' : 'read');
+    } catch (e) {
+      this.addBurstStats(master, bytesBefore, burstsBefore);
+      this.mErrors[master]! += 1;
+      this.cErrors[master]!.add(1);
+      throw e;
+    }
+    this.lastRegion = region;
+    return region;
   }
 
   /** Handles an event: arg -1 runs the arbiter; arg >= 0 is the completion of a burst group (see GROUP_ARG). */
@@ -546,6 +554,22 @@ export class Interconnect implements EventTarget {
    * pitch = max(port time, channel time) of a whole burst; the DRAM takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
    * give it, goes to times[T_END].
    */
+  /**
+   * reserveRun's DRAM service of a write run whose last burst is short: it arrives earlier after its start
+   * than the whole ones (at `lastArrive`), so it is served by a call of its own. Returns the later end.
+   */
+  private serveShortLastWrite(addr: number, bytes: number, burstBytes: number, lastBytes: number, lastArrive: number): Ps {
+    const dram = this.dram;
+    const io = dram.io;
+    dram.serve(addr, bytes - lastBytes, true, burstBytes);
+    const e = io[DRAM_END]!;
+    io[DRAM_ARRIVE] = lastArrive;
+    io[DRAM_STEP] = 0;
+    dram.serve(addr + bytes - lastBytes, lastBytes, true, lastBytes);
+    const served = io[DRAM_END]!;
+    return e > served ? e : served;
+  }
+
   protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean): void {
     const times = this.times;
     const now = times[T_NOW]!;
@@ -571,14 +595,7 @@ export class Interconnect implements EventTarget {
     io[DRAM_STEP] = pitch;
     let served: Ps;
     if (isWrite && lastBytes !== burstBytes) {
-      // The short last write burst arrives earlier after its start than the whole ones: its own call.
-      dram.serve(addr, bytes - lastBytes, true, burstBytes);
-      const e = io[DRAM_END]!;
-      io[DRAM_ARRIVE] = startLast + this.hopPs + portTable[lastBytes]!;
-      io[DRAM_STEP] = 0;
-      dram.serve(addr + bytes - lastBytes, lastBytes, true, lastBytes);
-      served = io[DRAM_END]!;
-      if (e > served) served = e;
+      served = this.serveShortLastWrite(addr, bytes, burstBytes, lastBytes, startLast + this.hopPs + portTable[lastBytes]!);
     } else {
       // Runs of whole chunks whose bursts fill every port alike (addr is burst-aligned) take the DRAM's
       // streaming entry; others its general one.
