@@ -548,13 +548,6 @@ export class Interconnect implements EventTarget {
   }
 
   /**
-   * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) from a
-   * burst-aligned `addr` (as issueGroup makes runs), made at one `now`: each burst starts when the previous
-   * one has left the master's port and the shared channel, so the starts are start0 + i·pitch with
-   * pitch = max(port time, channel time) of a whole burst; the DRAM takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
-   * give it, goes to times[T_END].
-   */
-  /**
    * reserveRun's DRAM service of a write run whose last burst is short: it arrives earlier after its start
    * than the whole ones (at `lastArrive`), so it is served by a call of its own. Returns the later end.
    */
@@ -570,6 +563,13 @@ export class Interconnect implements EventTarget {
     return e > served ? e : served;
   }
 
+  /**
+   * reserve() for `bursts` consecutive DRAM bursts of `burstBytes` (the last may be shorter) from a
+   * burst-aligned `addr` (as issueGroup makes runs), made at one `now`: each burst starts when the previous
+   * one has left the master's port and the shared channel, so the starts are start0 + i·pitch with
+   * pitch = max(port time, channel time) of a whole burst; the DRAM takes the run in one call. Times as for reserve: the latest completion, as the per-burst loop would
+   * give it, goes to times[T_END].
+   */
   protected reserveRun(m: number, addr: number, bytes: number, bursts: number, burstBytes: number, isWrite: boolean): void {
     const times = this.times;
     const now = times[T_NOW]!;
