@@ -62,7 +62,7 @@ const GROUPS: Group[] = [
     },
   ],
   ['checker', (q) => ({ ...benchChecker(q ? { pairs: 5_000 } : {}) })],
-  ['scenario', (q, jit) => ({ ...benchScenario({ seconds: q ? 0.25 : 2, runs: q ? 1 : 5, warmups: q ? 1 : 2, jit }) })],
+  ['scenario', (q, jit) => ({ ...benchScenario({ seconds: q ? 0.25 : 2, runs: q ? 1 : 5, warmups: q ? 1 : 2, processes: q ? 1 : 5, jit }) })],
 ];
 
 /** [group, figure, goal text, predicate] for every figure an issue sets a goal on. */

@@ -63,7 +63,7 @@ export function benchScenario(
   const deep = (opts.jit ?? 'deep') === 'deep';
   const series: Timed[] = [];
   const defaultSeries: Timed[] = [];
-  for (let p = 0; p < (opts.processes ?? 3); p++) {
+  for (let p = 0; p < (opts.processes ?? 5); p++) {
     const child = timeInChild(seconds, seed, warmups + runs, deep ? DEEP_INLINING_FLAGS : []);
     if (child === null) break;
     series.push(child);
