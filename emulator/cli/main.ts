@@ -12,6 +12,8 @@ import { bugsCommand } from './commands/bugs.ts';
 import { minimizeCommand } from './commands/minimize.ts';
 import { presetsCommand, strategiesCommand } from './commands/list.ts';
 import { VERSION } from './version.ts';
+import { jitOption } from './common.ts';
+import { applyJit } from '../host/index.ts';
 
 type Options = Record<string, unknown>;
 type Handler = (args: string[], opts: Options) => Promise<number>;
@@ -20,7 +22,7 @@ function buildCli(dispatch: (h: Handler, args: string[], opts: Options) => void)
   const cli = cac('dmasim');
   cli.option('--log-level <level>', 'pino log level on stderr (silent, error, warn, info, debug); env DMASIM_LOG');
   cli.option('--seed <n>', 'seed of every random choice (speculation, eviction pressure, data)');
-  cli.option('--jit <mode>', 'V8 inlining: auto (deep for runs of 30+ simulated s and steady-state benchmarks), default, deep');
+  cli.option('--jit <mode>', 'V8 inlining: auto (deep for runs of 30+ simulated s and bench host\'s steady state), default, deep');
 
   cli
     .command('run [scenario]', 'run a built-in scenario (default: camera-audio)')
@@ -101,6 +103,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = cli.parse(['node', 'dmasim', ...joinNegativeValues(argv)], { run: false });
     configureLogging(parsed.options['logLevel']);
+    // --jit for every command: deep at once when asked for; auto is each command's choice (run: by its
+    // length; bench host: its steady-state processes), V8's defaults elsewhere.
+    if (jitOption(parsed.options['jit']) === 'deep') applyJit('deep');
     if (parsed.options['help'] || parsed.options['version']) return ExitCode.ok;
     if (!cli.matchedCommand) {
       const name = parsed.args[0];
