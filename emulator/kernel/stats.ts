@@ -114,20 +114,23 @@ export class Histogram {
     if (v > this.max) this.max = v;
     const buckets = (this.buckets ??= new Float64Array(BUCKETS));
     buckets[bucketOf(v)]! += 1;
-    let exact = this.exact;
-    if (exact !== undefined) {
-      if (i >= EXACT_SAMPLE_CAP) {
-        this.exact = undefined; // too many: fall back to the buckets for good
-      } else {
-        if (i === exact.length) {
-          const bigger = new Float64Array(Math.min(exact.length * 2, EXACT_SAMPLE_CAP));
-          bigger.set(exact);
-          this.exact = exact = bigger;
-        }
-        exact[i] = v;
-        this.sorted = false;
-      }
+    if (this.exact !== undefined) this.keepExact(i, v);
+  }
+
+  /** Keeps sample `i` for exact percentiles, up to EXACT_SAMPLE_CAP (out of record: a hot path V8 inlines). */
+  private keepExact(i: number, v: number): void {
+    let exact = this.exact!;
+    if (i >= EXACT_SAMPLE_CAP) {
+      this.exact = undefined; // too many: fall back to the buckets for good
+      return;
     }
+    if (i === exact.length) {
+      const bigger = new Float64Array(Math.min(exact.length * 2, EXACT_SAMPLE_CAP));
+      bigger.set(exact);
+      this.exact = exact = bigger;
+    }
+    exact[i] = v;
+    this.sorted = false;
   }
 
   get mean(): number {
