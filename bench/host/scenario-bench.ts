@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario } from '../../devices/scenarios/index.ts';
-import { DEEP_INLINING_FLAGS } from '../../emulator/host/index.ts';
 
 export interface ScenarioBenchResult {
   /** Simulated time / host time of the default scenario in steady state (goal ≥ 10), compiled as `deepJit` says. */
@@ -64,11 +63,11 @@ export function benchScenario(
   const series: Timed[] = [];
   const defaultSeries: Timed[] = [];
   for (let p = 0; p < (opts.processes ?? 5); p++) {
-    const child = timeInChild(seconds, seed, warmups + runs, deep ? DEEP_INLINING_FLAGS : []);
+    const child = timeInChild(seconds, seed, warmups + runs, deep);
     if (child === null) break;
     series.push(child);
     if (!deep) continue;
-    const plain = timeInChild(seconds, seed, warmups + runs, []);
+    const plain = timeInChild(seconds, seed, warmups + runs, false);
     if (plain !== null) defaultSeries.push(plain);
   }
   const isolated = series.length > 0;
@@ -118,16 +117,17 @@ function timeRuns(run: RunScenario, seconds: number, seed: number, runs: number)
   return { times, frames, periods };
 }
 
-/** timeRuns in a child process (started with the V8 flags `v8Flags`) on the library bundle next to this one (dist/index.mjs), or null. */
-function timeInChild(seconds: number, seed: number, runs: number, v8Flags: readonly string[]): Timed | null {
+/** timeRuns in a child process (deep: compiled with applyJit('deep')) on the library bundle next to this one (dist/index.mjs), or null. */
+function timeInChild(seconds: number, seed: number, runs: number, deep: boolean): Timed | null {
   const lib = fileURLToPath(new URL('./index.mjs', import.meta.url));
   if (!existsSync(lib) || !import.meta.url.endsWith('.mjs')) return null;
   const script =
-    `const { runScenario } = await import(${JSON.stringify(pathToFileURL(lib).href)});` +
+    `const { runScenario, applyJit } = await import(${JSON.stringify(pathToFileURL(lib).href)});` +
+    (deep ? `applyJit('deep');` : '') +
     `const times = []; let r;` +
     `for (let i = 0; i < ${runs}; i++) { const t0 = performance.now(); r = runScenario('camera-audio', { seconds: ${seconds}, seed: ${seed} }); times.push(performance.now() - t0); }` +
     `process.stdout.write(JSON.stringify({ times, frames: r.frames, periods: r.periods }));`;
-  const r = spawnSync(process.execPath, [...v8Flags, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) return null;
   try {
     const t = JSON.parse(r.stdout) as Timed;
