@@ -54,6 +54,11 @@ function bucketOf(v: number): number {
     const e = 31 - Math.clz32(iv);
     return SUB + (e - SUB_BITS) * SUB + ((iv >>> (e - SUB_BITS)) - SUB);
   }
+  return bucketOfLarge(v);
+}
+
+/** bucketOf for v ≥ 2^32 (in a function of its own: bucketOf is inlined into every histogram's record). */
+function bucketOfLarge(v: number): number {
   if (v >= 2 ** MAX_EXP) return BUCKETS - 1;
   const e = v < 4294967296 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
   // Math.log2 may round up at exact powers of two; keep the sub-bucket index in range.

@@ -117,9 +117,14 @@ export class Cache {
     return ((pa * this.invLine) | 0) & this.setMask;
   }
 
+  /** The error of an address above the tag range (built here, out of the lookups V8 inlines). */
+  private rejectAddress(where: string, pa: number): never {
+    throw new CacheAddressError(`Cache ${this.name}.${where}`, pa, this.maxAddress);
+  }
+
   /** Slot holding the line of `pa`, or -1. */
   lookup(pa: number): number {
-    if (pa >= this.maxAddress || pa < 0) throw new CacheAddressError(`Cache ${this.name}.lookup`, pa, this.maxAddress);
+    if (pa >= this.maxAddress || pa < 0) this.rejectAddress('lookup', pa);
     // pa < maxAddress = 2^31 * wayBytes, so the tag is below 2^31 and `| 0` is floor in tagOf.
     return this.lookupSetTag(((pa * this.invLine) | 0) & this.setMask, (pa * this.invWay) | 0);
   }
@@ -160,7 +165,7 @@ export class Cache {
 
   /** Makes `slot` hold the line of `pa` in `state` (data is the caller's business). */
   install(slot: number, pa: number, state: number): void {
-    if (pa >= this.maxAddress || pa < 0) throw new CacheAddressError(`Cache ${this.name}.install`, pa, this.maxAddress);
+    if (pa >= this.maxAddress || pa < 0) this.rejectAddress('install', pa);
     const tag = (pa * this.invWay) | 0; // < 2^31 (checked above): floor
     const set = slot & this.setMask;
     this.tags[slot] = tag;

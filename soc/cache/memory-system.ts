@@ -315,15 +315,28 @@ export class MemorySystem {
 
   private check(where: string, core: number, pa: number, len: number, buf?: Uint8Array, off?: number): void {
     // `>>> 0` is the identity exactly on integers in [0, 2^32): one test for integer and non-negative.
+    if (
+      core >>> 0 !== core ||
+      core >= this.ncores ||
+      !Number.isSafeInteger(pa) ||
+      pa < 0 ||
+      !Number.isSafeInteger(len) ||
+      len < 0 ||
+      (buf !== undefined && (off === undefined || !Number.isInteger(off) || off < 0 || off + len > buf.length))
+    ) {
+      this.rejectAccess(where, core, pa, len, buf, off);
+    }
+  }
+
+  /** check's error, naming the first bad argument (out of check, which every access runs: V8 inlines it). */
+  private rejectAccess(where: string, core: number, pa: number, len: number, buf?: Uint8Array, off?: number): never {
     if (core >>> 0 !== core || core >= this.ncores) {
       throw new MemoryArgumentError(`MemorySystem.${where}: core ${core} does not exist (0..${this.ncores - 1})`);
     }
     if (!Number.isSafeInteger(pa) || pa < 0 || !Number.isSafeInteger(len) || len < 0) {
       throw new MemoryArgumentError(`MemorySystem.${where}: expected pa >= 0 and len >= 0 integers, got ${pa} +${len}`);
     }
-    if (buf !== undefined && (off === undefined || !Number.isInteger(off) || off < 0 || off + len > buf.length)) {
-      throw new MemoryArgumentError(`MemorySystem.${where}: buffer range ${off}+${len} exceeds its ${buf.length} bytes`);
-    }
+    throw new MemoryArgumentError(`MemorySystem.${where}: buffer range ${off}+${len} exceeds its ${buf?.length} bytes`);
   }
 
   private begin(core: number): void {

@@ -56,6 +56,12 @@ export class InterconnectError extends RangeError {
   }
 }
 
+/** Interconnect.checkRange's error: the first of address and length that is bad. */
+function rejectRange(addr: number, len: number, where: string): never {
+  if (!Number.isSafeInteger(addr) || addr < 0) throw new InterconnectError(`Interconnect.${where}: address must be a non-negative integer below 2^53, got ${addr}`);
+  throw new InterconnectError(`Interconnect.${where}: length must be a positive integer, got ${len}`);
+}
+
 export interface MasterReport {
   name: string;
   bytes: number;
@@ -690,14 +696,17 @@ export class Interconnect implements EventTarget {
     this.mWait = f64(this.mWait);
   }
 
+  // The checks run on every transfer and access; their messages are built in functions of their own, so
+  // that the checks stay small enough for V8 to inline.
   private checkMaster(id: MasterId, where: string): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.names.length) {
-      throw new InterconnectError(`Interconnect.${where}: unknown master id ${id} (have ${this.names.length})`);
-    }
+    if (!Number.isInteger(id) || id < 0 || id >= this.names.length) this.rejectMaster(id, where);
+  }
+
+  private rejectMaster(id: MasterId, where: string): never {
+    throw new InterconnectError(`Interconnect.${where}: unknown master id ${id} (have ${this.names.length})`);
   }
 
   private checkRange(addr: number, len: number, where: string): void {
-    if (!Number.isSafeInteger(addr) || addr < 0) throw new InterconnectError(`Interconnect.${where}: address must be a non-negative integer below 2^53, got ${addr}`);
-    if (!Number.isSafeInteger(len) || len <= 0) throw new InterconnectError(`Interconnect.${where}: length must be a positive integer, got ${len}`);
+    if (!Number.isSafeInteger(addr) || addr < 0 || !Number.isSafeInteger(len) || len <= 0) rejectRange(addr, len, where);
   }
 }

@@ -489,10 +489,13 @@ export class PagedArray<A extends Elements> {
   /** Validates the access and returns its offset from base. */
   private check(where: string, addr: number, len: number): number {
     const off = addr - this.base;
-    if (!(off >= 0) || !(len >= 0) || off + len > this.size || !Number.isInteger(addr) || !Number.isInteger(len)) {
-      throw new MemoryRangeError(`${this.name}.${where}`, addr, len, this.base, this.size);
-    }
+    if (!(off >= 0) || !(len >= 0) || off + len > this.size || !Number.isInteger(addr) || !Number.isInteger(len)) this.rejectRange(where, addr, len);
     return off;
+  }
+
+  /** check's error (its message built out of check, which every access runs: V8 inlines it). */
+  private rejectRange(where: string, addr: number, len: number): never {
+    throw new MemoryRangeError(`${this.name}.${where}`, addr, len, this.base, this.size);
   }
 }
 
