@@ -1083,6 +1083,19 @@ export class MemorySystem {
 
   // ------------------------------------------------------------ L1 maintenance
 
+  /** An invalidate drops core's dirty L1 line in `slot`: shows the observer what stays visible below (L2's copy, else DRAM). */
+  private showL1DiscardDirty(vp: VersionPlanes, core: number, slot: number, la: number): void {
+    const lb = this.lb;
+    const s2 = this.l2.peek(la);
+    vp.materialise(vp.l1Line0[core]! + slot);
+    if (s2 >= 0) vp.materialise(vp.l2Line0 + s2);
+    if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1', this.invLo, this.invHi);
+    else {
+      vp.dramRead(la, vp.below, 0, lb);
+      vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.below, 0, 'L1', this.invLo, this.invHi);
+    }
+  }
+
   /** Applies `op` to one L1 slot; returns write-back cycles. */
   private l1OpSlot(op: number, core: number, slot: number, t: Ps): number {
     const l1 = this.l1d[core]!;
@@ -1095,17 +1108,7 @@ export class MemorySystem {
       this.stats.linesCleaned++;
       cycles = this.l1Maint.writebackCycles;
     } else if (op === OP_INV && st & LINE_DIRTY && this.vp !== null) {
-      // Dropping dirty data: show the observer what stays visible below (L2's copy, else DRAM).
-      const vp = this.vp;
-      const lb = this.lb;
-      const s2 = this.l2.peek(la);
-      vp.materialise(vp.l1Line0[core]! + slot);
-      if (s2 >= 0) vp.materialise(vp.l2Line0 + s2);
-      if (s2 >= 0) vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.l2, s2 * lb, 'L1', this.invLo, this.invHi);
-      else {
-        vp.dramRead(la, vp.below, 0, lb);
-        vp.observer.discardDirty(la, lb, vp.l1[core]!, slot * lb, vp.below, 0, 'L1', this.invLo, this.invHi);
-      }
+      this.showL1DiscardDirty(this.vp, core, slot, la);
     }
     if (op === OP_CLEAN) {
       this.history.record(la, LineEventKind.clean, 1, core, t);

@@ -342,12 +342,7 @@ export class OuterCache {
       this.history?.record(la, LineEventKind.clean, 2, -1, this.at(t0, atCycles));
       return cycles;
     }
-    if (op === OP_INV && dirty && this.vp !== null) {
-      const vp = this.vp;
-      vp.materialise(vp.l2Line0 + slot);
-      vp.dramRead(la, vp.below, 0, this.lb);
-      vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2', this.invLo, this.invHi);
-    }
+    if (op === OP_INV && dirty && this.vp !== null) this.showDiscardDirty(this.vp, slot, la);
     if (op === OP_FLUSH && !dirty && this.cfg.errata.e588369 && !this.cfg.workaround588369) {
       // Erratum 588369: the combined operation leaves a clean line valid.
       this.history?.record(la, LineEventKind.clean, 2, -1, this.at(t0, atCycles));
@@ -357,6 +352,13 @@ export class OuterCache {
     this.stats.linesInvalidated++;
     this.history?.record(la, op === OP_INV ? LineEventKind.invalidate : LineEventKind.cleanInvalidate, 2, -1, this.at(t0, atCycles));
     return cycles;
+  }
+
+  /** An invalidate drops the dirty line in `slot`: shows the observer what stays visible below (DRAM). */
+  private showDiscardDirty(vp: VersionPlanes, slot: number, la: number): void {
+    vp.materialise(vp.l2Line0 + slot);
+    vp.dramRead(la, vp.below, 0, this.lb);
+    vp.observer.discardDirty(la, this.lb, vp.l2, slot * this.lb, vp.below, 0, 'L2', this.invLo, this.invHi);
   }
 
   /** Cycles of one by-PA / by-index register operation of kind `op` (incl. the 588369 workaround). */
