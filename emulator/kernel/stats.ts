@@ -110,9 +110,7 @@ export class Histogram {
 
   /** Records one non-negative value. */
   record(v: number): void {
-    if (!(v >= 0) || v === Infinity) {
-      throw new StatsError(`Histogram ${this.name}: expected a finite non-negative value, got ${v}`);
-    }
+    if (!(v >= 0) || v === Infinity) this.rejectValue(v);
     const i = this.count++;
     this.sum += v;
     if (v < this.min) this.min = v;
@@ -120,6 +118,10 @@ export class Histogram {
     const buckets = (this.buckets ??= new Float64Array(BUCKETS));
     buckets[bucketOf(v)]! += 1;
     if (this.exact !== undefined) this.keepExact(i, v);
+  }
+
+  private rejectValue(v: number): never {
+    throw new StatsError(`Histogram ${this.name}: expected a finite non-negative value, got ${v}`);
   }
 
   /** Keeps sample `i` for exact percentiles, up to EXACT_SAMPLE_CAP (out of record: a hot path V8 inlines). */

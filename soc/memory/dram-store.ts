@@ -74,9 +74,11 @@ export class Dram implements MemoryTarget {
   }
 
   writeFrom(addr: number, len: number, source: ByteSource, sourceOff: number): void {
-    if (!(addr >= this.base && len >= 0 && addr + len <= this.base + this.size && Number.isInteger(addr) && Number.isInteger(len))) {
-      throw new MemoryRangeError(`Dram ${this.name}.writeFrom`, addr, len, this.base, this.size);
-    }
+    if (!(addr >= this.base && len >= 0 && addr + len <= this.base + this.size && Number.isInteger(addr) && Number.isInteger(len))) this.rejectWriteFrom(addr, len);
     this.sourced.add(addr, len, source, sourceOff);
+  }
+
+  private rejectWriteFrom(addr: number, len: number): never {
+    throw new MemoryRangeError(`Dram ${this.name}.writeFrom`, addr, len, this.base, this.size);
   }
 }
