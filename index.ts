@@ -43,7 +43,7 @@ export type { DmaMachineOptions, DmaMapOps, CoherentBuffer, ScatterEntry, Violat
 export { runScenario, scenarioNames, formatSummary } from './devices/scenarios/index.ts';
 export type { ScenarioOptions, ScenarioResult } from './devices/scenarios/index.ts';
 export { applyJit, resolveJit, appliedJit, DEEP_INLINING_FLAGS } from './emulator/host/index.ts';
-export type { JitMode } from './emulator/host/index.ts';
+export type { JitMode, JitChoice } from './emulator/host/index.ts';
 export {
   Replayer,
   ReplayError,

@@ -5,6 +5,7 @@ import { benchCache } from './cache-bench.ts';
 import { benchDma } from './dma-bench.ts';
 import { benchReplay } from './replay-bench.ts';
 import { benchScenario } from './scenario-bench.ts';
+import type { JitChoice } from '../../emulator/host/index.ts';
 import { benchIommu } from './iommu-bench.ts';
 import { benchMemory } from './memory-bench.ts';
 import { benchChecker } from './checker-bench.ts';
@@ -28,12 +29,12 @@ export interface HostBenchReport {
 export interface HostBenchOptions {
   quick?: boolean;
   /** How the scenario's steady-state processes are compiled (default deep: see emulator/host/jit.ts). */
-  jit?: 'default' | 'deep';
+  jit?: JitChoice;
   /** Called before each group (progress on stderr). */
   onGroup?: (name: string) => void;
 }
 
-type Group = [name: string, run: (quick: boolean, jit: 'default' | 'deep') => Promise<object> | object];
+type Group = [name: string, run: (quick: boolean, jit: JitChoice) => Promise<object> | object];
 
 /** The figures of a bench result (labels such as a page-table format are dropped from the numbers). */
 function numbersOnly(o: object): Record<string, number> {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario } from '../../devices/scenarios/index.ts';
+import type { JitChoice } from '../../emulator/host/index.ts';
 
 export interface ScenarioBenchResult {
   /** Simulated time / host time of the default scenario in steady state (goal ≥ 10), compiled as `deepJit` says. */
@@ -53,7 +54,7 @@ interface Timed {
  * a fresh `dmasim run --json` (2 s: V8's defaults) reports its own host time. Never asserted in tests.
  */
 export function benchScenario(
-  opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; processes?: number; cold?: boolean; jit?: 'default' | 'deep' } = {},
+  opts: { seconds?: number; seed?: number; runs?: number; warmups?: number; processes?: number; cold?: boolean; jit?: JitChoice } = {},
 ): ScenarioBenchResult {
   const seconds = opts.seconds ?? 2;
   const seed = opts.seed ?? 1;
@@ -74,15 +75,17 @@ export function benchScenario(
   // From sources (no bundle to start children on), in this process as it was compiled.
   if (!isolated) series.push(timeRuns(runScenario, seconds, seed, warmups + runs));
   const steadyMs = (s: Timed[]) => median(s.flatMap((t) => t.times.slice(warmups)));
+  const factor = (ms: number) => seconds / (ms / 1000);
   const hostMs = steadyMs(series);
-  const firstMs = median(series.map((t) => t.times[0]!));
   const deepJit = isolated && deep;
+  const realtimeFactor = factor(hostMs);
   return {
-    realtimeFactor: seconds / (hostMs / 1000),
+    realtimeFactor,
     deepJit: deepJit ? 1 : 0,
-    realtimeFactorDefaultJit: !deepJit ? seconds / (hostMs / 1000) : defaultSeries.length > 0 ? seconds / (steadyMs(defaultSeries) / 1000) : NaN,
+    // NaN when no default-JIT process ran to the end.
+    realtimeFactorDefaultJit: !deepJit ? realtimeFactor : defaultSeries.length > 0 ? factor(steadyMs(defaultSeries)) : NaN,
     coldRealtimeFactor: opts.cold === false ? NaN : coldFactor(seconds, seed),
-    firstRunRealtimeFactor: seconds / (firstMs / 1000),
+    firstRunRealtimeFactor: factor(median(series.map((t) => t.times[0]!))),
     simulatedSeconds: seconds,
     hostMs,
     runs,

@@ -8,6 +8,8 @@ import { setFlagsFromString } from 'node:v8';
  */
 export type JitMode = 'auto' | 'default' | 'deep';
 export const JIT_MODES: readonly JitMode[] = ['auto', 'default', 'deep'];
+/** What `auto` comes down to for one process. */
+export type JitChoice = Exclude<JitMode, 'auto'>;
 
 /**
  * V8 flags of `deep`: the bytecode one inlined function may have (V8: 460) and the bytecode inlined into
@@ -25,10 +27,10 @@ export const DEEP_INLINING_FLAGS: readonly string[] = ['--max-inlined-bytecode-s
  */
 export const DEEP_JIT_MIN_SECONDS = 30;
 
-let applied: 'default' | 'deep' = 'default';
+let applied: JitChoice = 'default';
 
 /** What `mode` means for a process about to simulate `simulatedSeconds` in all (Infinity: a long-lived one). */
-export function resolveJit(mode: JitMode, simulatedSeconds: number): 'default' | 'deep' {
+export function resolveJit(mode: JitMode, simulatedSeconds: number): JitChoice {
   if (mode !== 'auto') return mode;
   return simulatedSeconds >= DEEP_JIT_MIN_SECONDS ? 'deep' : 'default';
 }
@@ -38,7 +40,7 @@ export function resolveJit(mode: JitMode, simulatedSeconds: number): 'default' |
  * optimizes a function: code optimized earlier keeps its inlining). `default` changes nothing: flags
  * cannot be reset once set, so a process that went deep stays deep.
  */
-export function applyJit(mode: 'default' | 'deep'): void {
+export function applyJit(mode: JitChoice): void {
   if (mode === 'deep' && applied !== 'deep') {
     for (const flag of DEEP_INLINING_FLAGS) setFlagsFromString(flag);
     applied = 'deep';
@@ -46,6 +48,6 @@ export function applyJit(mode: 'default' | 'deep'): void {
 }
 
 /** The inlining this process's code is compiled with (as far as applyJit knows). */
-export function appliedJit(): 'default' | 'deep' {
+export function appliedJit(): JitChoice {
   return applied;
 }

@@ -315,28 +315,23 @@ export class MemorySystem {
 
   private check(where: string, core: number, pa: number, len: number, buf?: Uint8Array, off?: number): void {
     // `>>> 0` is the identity exactly on integers in [0, 2^32): one test for integer and non-negative.
-    if (
-      core >>> 0 !== core ||
-      core >= this.ncores ||
-      !Number.isSafeInteger(pa) ||
-      pa < 0 ||
-      !Number.isSafeInteger(len) ||
-      len < 0 ||
-      (buf !== undefined && (off === undefined || !Number.isInteger(off) || off < 0 || off + len > buf.length))
-    ) {
-      this.rejectAccess(where, core, pa, len, buf, off);
-    }
+    // The messages are built in the reject methods: check runs on every access, and V8 inlines it only while
+    // it stays small.
+    if (core >>> 0 !== core || core >= this.ncores) this.rejectCore(where, core);
+    if (!Number.isSafeInteger(pa) || pa < 0 || !Number.isSafeInteger(len) || len < 0) this.rejectRange(where, pa, len);
+    if (buf !== undefined && (off === undefined || !Number.isInteger(off) || off < 0 || off + len > buf.length)) this.rejectBuffer(where, len, buf, off);
   }
 
-  /** check's error, naming the first bad argument (out of check, which every access runs: V8 inlines it). */
-  private rejectAccess(where: string, core: number, pa: number, len: number, buf?: Uint8Array, off?: number): never {
-    if (core >>> 0 !== core || core >= this.ncores) {
-      throw new MemoryArgumentError(`MemorySystem.${where}: core ${core} does not exist (0..${this.ncores - 1})`);
-    }
-    if (!Number.isSafeInteger(pa) || pa < 0 || !Number.isSafeInteger(len) || len < 0) {
-      throw new MemoryArgumentError(`MemorySystem.${where}: expected pa >= 0 and len >= 0 integers, got ${pa} +${len}`);
-    }
-    throw new MemoryArgumentError(`MemorySystem.${where}: buffer range ${off}+${len} exceeds its ${buf?.length} bytes`);
+  private rejectCore(where: string, core: number): never {
+    throw new MemoryArgumentError(`MemorySystem.${where}: core ${core} does not exist (0..${this.ncores - 1})`);
+  }
+
+  private rejectRange(where: string, pa: number, len: number): never {
+    throw new MemoryArgumentError(`MemorySystem.${where}: expected pa >= 0 and len >= 0 integers, got ${pa} +${len}`);
+  }
+
+  private rejectBuffer(where: string, len: number, buf: Uint8Array, off: number | undefined): never {
+    throw new MemoryArgumentError(`MemorySystem.${where}: buffer range ${off}+${len} exceeds its ${buf.length} bytes`);
   }
 
   private begin(core: number): void {

@@ -56,12 +56,6 @@ export class InterconnectError extends RangeError {
   }
 }
 
-/** Interconnect.checkRange's error: the first of address and length that is bad. */
-function rejectRange(addr: number, len: number, where: string): never {
-  if (!Number.isSafeInteger(addr) || addr < 0) throw new InterconnectError(`Interconnect.${where}: address must be a non-negative integer below 2^53, got ${addr}`);
-  throw new InterconnectError(`Interconnect.${where}: length must be a positive integer, got ${len}`);
-}
-
 export interface MasterReport {
   name: string;
   bytes: number;
@@ -707,6 +701,15 @@ export class Interconnect implements EventTarget {
   }
 
   private checkRange(addr: number, len: number, where: string): void {
-    if (!Number.isSafeInteger(addr) || addr < 0 || !Number.isSafeInteger(len) || len <= 0) rejectRange(addr, len, where);
+    if (!Number.isSafeInteger(addr) || addr < 0) this.rejectAddress(addr, where);
+    if (!Number.isSafeInteger(len) || len <= 0) this.rejectLength(len, where);
+  }
+
+  private rejectAddress(addr: number, where: string): never {
+    throw new InterconnectError(`Interconnect.${where}: address must be a non-negative integer below 2^53, got ${addr}`);
+  }
+
+  private rejectLength(len: number, where: string): never {
+    throw new InterconnectError(`Interconnect.${where}: length must be a positive integer, got ${len}`);
   }
 }
